@@ -1,0 +1,34 @@
+"""Shared helpers for benchmarks: the machine they ran on, and a timer."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(meminfo.read_text().split()[1])
+        mem = f", {kib / 1024 / 1024:.0f} GiB"
+    return f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}"
+
+
+def rate(label: str, count: int, work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - started
+    per_second = count / seconds
+    print(f"{label:<48} {per_second:>12,.0f} /s   ({count:,} in {seconds:.2f} s)")  # noqa: T201
+    return per_second

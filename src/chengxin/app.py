@@ -1,0 +1,108 @@
+"""The FastAPI application factory: routers, problem+json errors, request ids, request logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chengxin import __version__, problems
+from chengxin.catalog.api import router as catalog_router
+from chengxin.logs import request_id
+from chengxin.problems import internal_error
+from chengxin.runtime import Runtime
+from chengxin.web.home import router as home_router
+
+log = logging.getLogger("chengxin.http")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContext:
+    """Gives every request an id (a caller's safe X-Request-ID or a new one), echoes it, and logs
+    one line per request with method, route path, status and duration (no query string: it may
+    hold personal data)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+        started_response = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, started_response
+            if message["type"] == "http.response.start":
+                started_response = True
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            log.error("unhandled %s", type(exc).__name__)
+            if started_response:
+                raise
+            await internal_error(scope["path"])(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": getattr(route, "path", scope["path"]),
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            request_id.reset(token)
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.close()
+
+    app = FastAPI(
+        title="chengxin 诚信",
+        version=__version__,
+        description="Personal public credit information platform — 个人公共信用信息平台",
+        lifespan=lifespan,
+    )
+    # Fail at start-up, not at the first request, when keys or catalog are unusable.
+    app.state.runtime = runtime
+    app.state.catalog = runtime.catalog
+    app.state.keys = runtime.keys
+    problems.install(app)
+
+    @app.get("/healthz", tags=["ops"], responses={503: {"description": "database unreachable"}})
+    def healthz() -> JSONResponse:
+        try:
+            with runtime.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            log.warning("health check: database unreachable")
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "version": __version__, "database": "ok"})
+
+    app.include_router(catalog_router)
+    app.include_router(home_router)
+    app.add_middleware(RequestContext)
+    return app

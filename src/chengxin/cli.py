@@ -1,0 +1,151 @@
+"""The `chengxin` command: set-up, keys, database and each domain's commands.
+
+Refusals print one line `error: field: reason` on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from chengxin.catalog.cli import app as catalog_app
+from chengxin.cli_support import emit_json, err, runtime
+from chengxin.demo.cli import demo
+from chengxin.errors import ChengxinError
+from chengxin.identity.cli import id_app, identity_app, uscc_app
+from chengxin.keys import create_key_file, load_key_file, save_key_file
+from chengxin.sealed import reencrypt_all
+
+app = typer.Typer(
+    name="chengxin",
+    help="诚信 chengxin — personal public credit information platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+keys_app = typer.Typer(
+    help="Key file: data-key ring, blind-index key, signing key.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(id_app, name="id")
+app.add_typer(uscc_app, name="uscc")
+app.add_typer(identity_app, name="identity")
+app.command()(demo)
+
+
+@app.command()
+def init() -> None:
+    """Create the data folder and a new key file (mode 0600); never overwrites one."""
+    rt = runtime()
+    path = rt.settings.resolved_key_file
+    ring = create_key_file(path, rt.clock())
+    typer.echo(f"key file created: {path}")
+    typer.echo(f"node public key (Ed25519): {ring.public_key_b64}")
+    typer.echo("Back this file up offline: data sealed with it cannot be read without it.")
+
+
+@keys_app.command("show")
+def keys_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show key versions and the public key (never the secret keys)."""
+    rt = runtime()
+    ring = rt.keys
+    info = {
+        "key_file": str(rt.settings.resolved_key_file),
+        "data_key_versions": [k.version for k in ring.data_keys],
+        "current_version": ring.current_version,
+        "public_key": ring.public_key_b64,
+    }
+    if as_json:
+        emit_json(info)
+        return
+    for k, v in info.items():
+        typer.echo(f"{k}: {v}")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Add a new data-key version; new values are sealed with it, old ones still open."""
+    rt = runtime()
+    path = rt.settings.resolved_key_file
+    ring = load_key_file(path).with_new_data_key(rt.clock())
+    save_key_file(path, ring)
+    typer.echo(f"data key version {ring.current_version} added; run `chengxin keys reencrypt`")
+
+
+@keys_app.command("reencrypt")
+def keys_reencrypt() -> None:
+    """Re-seal every encrypted value with the newest data key (safe to run again)."""
+    rt = runtime()
+    counts = reencrypt_all(rt.sessions, rt.keys)
+    for column, n in counts.items():
+        typer.echo(f"{column}: {n} re-sealed")
+    typer.echo(f"all sealed values are on data key version {rt.keys.current_version}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from chengxin import migrate  # noqa: PLC0415  (Alembic loads only when needed)
+
+    rt = runtime()
+    migrate.upgrade(rt.engine, revision)
+    typer.echo(f"database at revision {migrate.current_revision(rt.engine)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one shipped."""
+    from chengxin import migrate  # noqa: PLC0415
+
+    rt = runtime()
+    typer.echo(f"current: {migrate.current_revision(rt.engine)}")
+    typer.echo(f"head:    {migrate.head_revision(rt.engine)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: CHENGXIN_HOST")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Default: CHENGXIN_PORT")
+    ] = None,
+) -> None:
+    """Serve the web pages and the API."""
+    import uvicorn  # noqa: PLC0415
+
+    from chengxin.app import create_app  # noqa: PLC0415
+    from chengxin.logs import configure_logging  # noqa: PLC0415
+
+    rt = runtime()
+    configure_logging(rt.settings.log_level, as_json=rt.settings.log_json)
+    application = create_app(rt)
+    uvicorn.run(
+        application,
+        host=host or rt.settings.host,
+        port=port or rt.settings.port,
+        log_config=None,
+        server_header=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the command and turn refusals into one line and exit status 2.
+
+    Typer itself answers usage errors (unknown option, bad value) naming the option, status 2.
+    """
+    try:
+        app(args=argv, prog_name="chengxin")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except ChengxinError as exc:
+        err(f"error: {exc}")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Synthetic demonstration data: valid identities, organisations, links and occupations."""

@@ -1,0 +1,29 @@
+"""`chengxin demo`: fill the database with synthetic, valid identities."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chengxin.cli_support import runtime
+from chengxin.demo.service import load_demo
+
+MAX_DEMO_PEOPLE = 1_000_000
+
+
+def demo(
+    people: Annotated[int, typer.Option(min=1, max=MAX_DEMO_PEOPLE, help="How many people.")] = 200,
+    seed: Annotated[int, typer.Option(min=0, help="Same seed, same data.")] = 1,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Skip if subjects exist.")] = False,
+) -> None:
+    """Create synthetic people, organisations, links and occupations (deterministic per seed)."""
+    rt = runtime()
+    result = load_demo(rt.sessions, rt.keys, rt.clock(), people, seed, if_empty=if_empty)
+    if result.skipped:
+        typer.echo("demo data skipped: the database already holds subjects")
+        return
+    typer.echo(
+        f"demo data: {result.people} people, {result.organisations} organisations, "
+        f"{result.links} links, {result.occupations} occupations"
+    )

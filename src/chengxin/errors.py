@@ -1,0 +1,53 @@
+"""Errors are answers: every refusal names the field and the rule it broke.
+
+Services raise these; the API turns them into RFC 9457 problem+json and the CLI into a
+one-line message with a non-zero exit. Messages must never carry an unmasked ID number or name.
+"""
+
+from __future__ import annotations
+
+
+class ChengxinError(Exception):
+    """Base of all refusals the platform gives on purpose."""
+
+    status = 400
+    title = "Bad request"
+    type_slug = "bad-request"
+
+    def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.rule = rule
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        return f"{where}{self.message}"
+
+
+class InvalidInput(ChengxinError):
+    """Input that breaks a stated rule (format, range, schema)."""
+
+    status = 422
+    title = "Invalid input"
+    type_slug = "invalid-input"
+
+
+class NotFound(ChengxinError):
+    status = 404
+    title = "Not found"
+    type_slug = "not-found"
+
+
+class Conflict(ChengxinError):
+    status = 409
+    title = "Conflict"
+    type_slug = "conflict"
+
+
+class ConfigError(ChengxinError):
+    """A setting, key file or rule file that cannot be used; start-up stops."""
+
+    status = 500
+    title = "Configuration error"
+    type_slug = "configuration"

@@ -1,0 +1,468 @@
+"""Identity verbs. Each state change is one function run inside the caller's transaction.
+
+Reads of full (unmasked) identities go through `reveal_person`; the access domain (issue C) will
+wrap it with role, purpose, consent and the query register.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chengxin.errors import Conflict, InvalidInput, NotFound
+from chengxin.identity.masking import mask_id_number, mask_name
+from chengxin.identity.models import (
+    IdentityReview,
+    Occupation,
+    OccupationGroup,
+    Organisation,
+    OrganisationRole,
+    OrgRole,
+    Person,
+    PersonName,
+    ReviewState,
+    Subject,
+    SubjectKind,
+)
+from chengxin.identity.names import normalize_name
+from chengxin.identity.numbers import IdNumber, parse_id_number, parse_uscc
+from chengxin.keys import KeyRing
+from chengxin.sealed import seal, unseal
+
+PERSON_INDEX = "person-id"
+ORG_INDEX = "org-uscc"
+MAX_ACTOR_CHARS = 100
+MAX_PAYLOAD_BYTES = 256 * 1024
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    EXISTING = "existing"
+    REVIEW = "review"  # name disagrees: an identity review case holds the incoming data
+
+
+@dataclass(frozen=True)
+class Registration:
+    subject_id: uuid.UUID
+    outcome: Outcome
+    review_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class PersonView:
+    subject_id: uuid.UUID
+    id_number: str
+    name: str
+    sex: str
+    region_code: str
+    name_version: int
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+
+def _actor(actor: str) -> str:
+    actor = actor.strip()
+    if not actor or len(actor) > MAX_ACTOR_CHARS:
+        raise InvalidInput(
+            f"must be 1 to {MAX_ACTOR_CHARS} characters", field="actor", rule="length"
+        )
+    return actor
+
+
+def find_person(
+    session: Session, keys: KeyRing, id_number: str, today: dt.date
+) -> uuid.UUID | None:
+    number = parse_id_number(id_number, today)
+    lookup = keys.blind_index(PERSON_INDEX, number.normalized)
+    return session.scalar(select(Subject.id).where(Subject.lookup == lookup))
+
+
+def register_person(
+    session: Session,
+    keys: KeyRing,
+    now: dt.datetime,
+    id_number: str,
+    name: str,
+    *,
+    actor: str,
+    payload: dict[str, Any] | None = None,
+) -> Registration:
+    """Find or create the subject for an ID number (R-1.1, R-1.2).
+
+    A known number with the same name is the same subject. A known number with another name is
+    neither overwritten nor merged: an identity review case is opened and `payload` (the incoming
+    data) waits in it, sealed, for the operator's decision.
+    """
+    actor = _actor(actor)
+    number = parse_id_number(id_number, now.date())
+    clean_name = normalize_name(name)
+    payload_text = None if payload is None else json.dumps(payload, ensure_ascii=False)
+    if payload_text is not None and len(payload_text.encode()) > MAX_PAYLOAD_BYTES:
+        raise InvalidInput(
+            f"waiting data must be at most {MAX_PAYLOAD_BYTES} bytes",
+            field="payload",
+            rule="max-size",
+        )
+    lookup = keys.blind_index(PERSON_INDEX, number.normalized)
+    existing = session.scalar(select(Subject).where(Subject.lookup == lookup))
+    if existing is None:
+        try:
+            # A savepoint: if another transaction registers the same number first, the unique
+            # lookup refuses ours and we fall through to the name comparison below.
+            with session.begin_nested():
+                subject_id = _create_person(
+                    session, keys, now, lookup=lookup, number=number, name=clean_name, actor=actor
+                )
+            return Registration(subject_id, Outcome.CREATED)
+        except IntegrityError:
+            existing = session.scalars(select(Subject).where(Subject.lookup == lookup)).one()
+    person = session.get_one(Person, existing.id)
+    if unseal(keys, "persons", "name_enc", existing.id, person.name_enc) == clean_name:
+        return Registration(existing.id, Outcome.EXISTING)
+    review = IdentityReview(id=uuid.uuid4(), subject_id=existing.id, state=ReviewState.PENDING)
+    review.incoming_name_enc = seal(
+        keys, "identity_reviews", "incoming_name_enc", review.id, clean_name
+    )
+    review.payload_enc = (
+        None
+        if payload_text is None
+        else seal(keys, "identity_reviews", "payload_enc", review.id, payload_text)
+    )
+    review.submitted_by = actor
+    review.opened_at = now
+    session.add(review)
+    session.flush()
+    return Registration(existing.id, Outcome.REVIEW, review.id)
+
+
+def _create_person(
+    session: Session,
+    keys: KeyRing,
+    now: dt.datetime,
+    *,
+    lookup: str,
+    number: IdNumber,
+    name: str,
+    actor: str,
+) -> uuid.UUID:
+    subject_id = uuid.uuid4()
+    session.add(
+        Subject(
+            id=subject_id,
+            kind=SubjectKind.PERSON,
+            lookup=lookup,
+            region_code=number.region.code,
+            created_at=now,
+        )
+    )
+    session.flush()
+    session.add(
+        Person(
+            id=subject_id,
+            id_number_enc=seal(keys, "persons", "id_number_enc", subject_id, number.normalized),
+            name_enc=seal(keys, "persons", "name_enc", subject_id, name),
+            name_version=1,
+            sex=number.sex,
+        )
+    )
+    _add_name_version(
+        session, keys, now, subject_id=subject_id, version=1, name=name,
+        reason="registered", actor=actor,
+    )  # fmt: skip
+    session.flush()
+    return subject_id
+
+
+def _add_name_version(
+    session: Session,
+    keys: KeyRing,
+    now: dt.datetime,
+    *,
+    subject_id: uuid.UUID,
+    version: int,
+    name: str,
+    reason: str,
+    actor: str,
+) -> None:
+    row_id = uuid.uuid4()
+    session.add(
+        PersonName(
+            id=row_id,
+            subject_id=subject_id,
+            version=version,
+            name_enc=seal(keys, "person_names", "name_enc", row_id, name),
+            reason=reason[:200],
+            actor=actor,
+            created_at=now,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    id: uuid.UUID
+    subject_id: uuid.UUID
+    state: ReviewState
+    name_on_file: str
+    incoming_name: str
+    submitted_by: str
+    opened_at: dt.datetime
+    payload: dict[str, Any] | None
+    decided_by: str | None
+    decision_reason: str | None
+
+
+def list_reviews(
+    session: Session, keys: KeyRing, state: ReviewState | None = ReviewState.PENDING
+) -> list[ReviewView]:
+    query = select(IdentityReview).order_by(IdentityReview.opened_at)
+    if state is not None:
+        query = query.where(IdentityReview.state == state)
+    return [_review_view(session, keys, r) for r in session.scalars(query)]
+
+
+def _review_view(session: Session, keys: KeyRing, review: IdentityReview) -> ReviewView:
+    person = session.get_one(Person, review.subject_id)
+    payload = (
+        None
+        if review.payload_enc is None
+        else json.loads(
+            unseal(keys, "identity_reviews", "payload_enc", review.id, review.payload_enc)
+        )
+    )
+    return ReviewView(
+        id=review.id,
+        subject_id=review.subject_id,
+        state=review.state,
+        name_on_file=unseal(keys, "persons", "name_enc", person.id, person.name_enc),
+        incoming_name=unseal(
+            keys, "identity_reviews", "incoming_name_enc", review.id, review.incoming_name_enc
+        ),
+        submitted_by=review.submitted_by,
+        opened_at=review.opened_at,
+        payload=payload,
+        decided_by=review.decided_by,
+        decision_reason=review.decision_reason,
+    )
+
+
+def decide_identity_review(
+    session: Session,
+    keys: KeyRing,
+    now: dt.datetime,
+    review_id: uuid.UUID,
+    decision: ReviewState,
+    *,
+    actor: str,
+    reason: str,
+) -> ReviewView:
+    """Close a review: `name_changed` records the incoming name as a new name version (the old
+    stays in history); `rejected` refuses the incoming name and its waiting data."""
+    actor = _actor(actor)
+    reason = reason.strip()
+    if decision is ReviewState.PENDING:
+        raise InvalidInput("must be name_changed or rejected", field="decision", rule="enum")
+    if not reason or len(reason) > 2000:
+        raise InvalidInput("must be 1 to 2000 characters", field="reason", rule="length")
+    review = session.get(IdentityReview, review_id)
+    if review is None:
+        raise NotFound("no such identity review", field="review_id")
+    # Conditional update: two operators deciding at once cannot both win.
+    claimed = session.execute(
+        update(IdentityReview)
+        .where(IdentityReview.id == review_id, IdentityReview.state == ReviewState.PENDING)
+        .values(state=decision, decided_at=now, decided_by=actor, decision_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("has already been decided", field="review_id", rule="state-pending")
+    session.refresh(review)
+    if decision is ReviewState.NAME_CHANGED:
+        person = session.get_one(Person, review.subject_id)
+        new_name = unseal(
+            keys, "identity_reviews", "incoming_name_enc", review.id, review.incoming_name_enc
+        )
+        version = person.name_version + 1
+        _add_name_version(
+            session, keys, now, subject_id=person.id, version=version, name=new_name,
+            reason=reason, actor=actor,
+        )  # fmt: skip
+        person.name_enc = seal(keys, "persons", "name_enc", person.id, new_name)
+        person.name_version = version
+    session.flush()
+    return _review_view(session, keys, review)
+
+
+def reveal_person(session: Session, keys: KeyRing, subject_id: uuid.UUID) -> PersonView:
+    person = session.get(Person, subject_id)
+    if person is None:
+        raise NotFound("no such person", field="subject_id")
+    subject = session.get_one(Subject, subject_id)
+    return PersonView(
+        subject_id=subject_id,
+        id_number=unseal(keys, "persons", "id_number_enc", subject_id, person.id_number_enc),
+        name=unseal(keys, "persons", "name_enc", subject_id, person.name_enc),
+        sex=person.sex,
+        region_code=subject.region_code,
+        name_version=person.name_version,
+    )
+
+
+def name_history(
+    session: Session, keys: KeyRing, subject_id: uuid.UUID
+) -> list[tuple[int, str, str]]:
+    rows = session.scalars(
+        select(PersonName).where(PersonName.subject_id == subject_id).order_by(PersonName.version)
+    )
+    return [
+        (r.version, unseal(keys, "person_names", "name_enc", r.id, r.name_enc), r.reason)
+        for r in rows
+    ]
+
+
+def register_organisation(
+    session: Session, keys: KeyRing, now: dt.datetime, uscc: str, name: str
+) -> Registration:
+    code = parse_uscc(uscc)
+    clean = name.strip()
+    if not clean or len(clean) > 200:
+        raise InvalidInput("must be 1 to 200 characters", field="name", rule="length")
+    existing = session.scalar(select(Organisation).where(Organisation.uscc == code.normalized))
+    if existing is not None:
+        return Registration(existing.id, Outcome.EXISTING)
+    subject = Subject(
+        id=uuid.uuid4(),
+        kind=SubjectKind.ORGANISATION,
+        lookup=keys.blind_index(ORG_INDEX, code.normalized),
+        region_code=code.region_code,
+        created_at=now,
+    )
+    session.add(subject)
+    session.flush()
+    session.add(Organisation(id=subject.id, uscc=code.normalized, name=clean))
+    session.flush()
+    return Registration(subject.id, Outcome.CREATED)
+
+
+def _check_period(start: dt.date, end: dt.date | None, field: str) -> None:
+    if end is not None and end < start:
+        raise InvalidInput("end must not be before start", field=field, rule="period")
+
+
+def link_person_to_organisation(
+    session: Session,
+    now: dt.datetime,
+    *,
+    person_id: uuid.UUID,
+    organisation_id: uuid.UUID,
+    role: OrgRole,
+    start: dt.date,
+    end: dt.date | None = None,
+) -> uuid.UUID:
+    """Record that a person is (or was) an organisation's legal representative or responsible
+    person (§6.2), so that its punishment can reach them later."""
+    _check_period(start, end, "end_date")
+    person = session.get(Subject, person_id)
+    org = session.get(Subject, organisation_id)
+    if person is None or person.kind is not SubjectKind.PERSON:
+        raise NotFound("no such person", field="person_id")
+    if org is None or org.kind is not SubjectKind.ORGANISATION:
+        raise NotFound("no such organisation", field="organisation_id")
+    duplicate = session.scalar(
+        select(func.count())
+        .select_from(OrganisationRole)
+        .where(
+            OrganisationRole.subject_id == person_id,
+            OrganisationRole.organisation_id == organisation_id,
+            OrganisationRole.role == role,
+            OrganisationRole.start_date == start,
+        )
+    )
+    if duplicate:
+        raise Conflict("this link is already recorded", field="start_date", rule="unique-link")
+    link = OrganisationRole(
+        id=uuid.uuid4(),
+        subject_id=person_id,
+        organisation_id=organisation_id,
+        role=role,
+        start_date=start,
+        end_date=end,
+        created_at=now,
+    )
+    session.add(link)
+    session.flush()
+    return link.id
+
+
+def responsible_people(
+    session: Session, organisation_id: uuid.UUID, on: dt.date
+) -> list[tuple[uuid.UUID, OrgRole]]:
+    """Who answered for the organisation on a date (the date of the conduct, §6.2)."""
+    rows = session.execute(
+        select(OrganisationRole.subject_id, OrganisationRole.role).where(
+            OrganisationRole.organisation_id == organisation_id,
+            OrganisationRole.start_date <= on,
+            (OrganisationRole.end_date.is_(None)) | (OrganisationRole.end_date >= on),
+        )
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def add_occupation(
+    session: Session,
+    now: dt.datetime,
+    *,
+    person_id: uuid.UUID,
+    group: OccupationGroup,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    licence_number: str | None = None,
+    issuer: str | None = None,
+) -> uuid.UUID:
+    """Record a person's key occupation (R-2.4) with its licence, issuer and validity."""
+    _check_period(valid_from, valid_to, "valid_to")
+    subject = session.get(Subject, person_id)
+    if subject is None or subject.kind is not SubjectKind.PERSON:
+        raise NotFound("no such person", field="person_id")
+    for field, value, limit in (("licence_number", licence_number, 64), ("issuer", issuer, 200)):
+        if value is not None and (not value.strip() or len(value) > limit):
+            raise InvalidInput(f"must be 1 to {limit} characters", field=field, rule="length")
+    occupation = Occupation(
+        id=uuid.uuid4(),
+        subject_id=person_id,
+        group=group,
+        licence_number=licence_number,
+        issuer=issuer,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        created_at=now,
+    )
+    session.add(occupation)
+    session.flush()
+    return occupation.id
+
+
+def occupations_of(session: Session, person_id: uuid.UUID, on: dt.date) -> list[Occupation]:
+    return list(
+        session.scalars(
+            select(Occupation).where(
+                Occupation.subject_id == person_id,
+                Occupation.valid_from <= on,
+                (Occupation.valid_to.is_(None)) | (Occupation.valid_to >= on),
+            )
+        )
+    )

@@ -1,0 +1,45 @@
+"""What a running node holds: settings, database, keys, catalog and clock, built once.
+
+The API app and the CLI both start from here, so they see the same configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from chengxin.catalog.loader import load_catalog
+from chengxin.catalog.schema import Catalog
+from chengxin.clock import Clock, system_clock
+from chengxin.db import make_engine, session_factory
+from chengxin.keys import KeyRing, load_key_file
+from chengxin.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock = field(default=system_clock)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.resolved_database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return session_factory(self.engine)
+
+    @cached_property
+    def keys(self) -> KeyRing:
+        return load_key_file(self.settings.resolved_key_file)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog(self.settings.catalog_dir)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

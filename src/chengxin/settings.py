@@ -1,0 +1,114 @@
+"""Typed settings read from `CHENGXIN_*` environment variables.
+
+Every secret may instead be given as `CHENGXIN_<NAME>_FILE`, a path whose contents are the value
+(the Docker/Kubernetes secrets convention). A bad value stops start-up with a message that names
+the variable and the rule; secret values are never echoed.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from chengxin.errors import ConfigError
+
+PREFIX = "CHENGXIN_"
+SECRET_FIELDS = ("database_url",)
+MAX_SECRET_FILE_BYTES = 64 * 1024
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
+
+    data_dir: Path = Field(default=Path("data"), description="Folder for the SQLite file and keys")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; empty means SQLite in data_dir"
+    )
+    key_file: Path | None = Field(default=None, description="Key file; default data_dir/keys.json")
+    catalog_dir: Path | None = Field(
+        default=None, description="Operator's folder of extra catalog YAML files"
+    )
+    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    log_level: LogLevel = LogLevel.INFO
+    log_json: bool = True
+    region_code: Annotated[str, Field(pattern=r"^\d{6}$")] = "110000"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("must start with sqlite: or postgresql+psycopg:")
+        if value.startswith("postgresql:"):
+            return "postgresql+psycopg:" + value.removeprefix("postgresql:")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'chengxin.db').resolve()}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.key_file if self.key_file is not None else self.data_dir / "keys.json"
+
+
+def _secret_from_file(name: str, environ: dict[str, str]) -> str | None:
+    var = f"{PREFIX}{name.upper()}"
+    path = environ.get(f"{var}_FILE")
+    if path is None:
+        return None
+    if var in environ:
+        raise ConfigError(f"set either {var} or {var}_FILE, not both", field=f"{var}_FILE")
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the file it names ({exc.strerror})", field=f"{var}_FILE"
+        ) from None
+    if len(raw) > MAX_SECRET_FILE_BYTES:
+        raise ConfigError(f"file is larger than {MAX_SECRET_FILE_BYTES} bytes", field=f"{var}_FILE")
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError("file is not UTF-8 text", field=f"{var}_FILE") from None
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read settings from the environment; raise ConfigError naming the first bad variable."""
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    for name in SECRET_FIELDS:
+        secret = _secret_from_file(name, env)
+        if secret is not None:
+            values[name] = secret
+    for field in Settings.model_fields:
+        var = f"{PREFIX}{field.upper()}"
+        if var in env and field not in values:
+            values[field] = env[var]
+    values.update(overrides)
+    try:
+        # Settings are built from the collected mapping alone so that the *_FILE variants win
+        # consistently and the environment is read exactly once.
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        var = f"{PREFIX}{field.upper()}"
+        shown = "" if field in SECRET_FIELDS else f" (got {str(first.get('input'))[:60]!r})"
+        raise ConfigError(f"{first['msg']}{shown}", field=var, rule=first["type"]) from None

@@ -1,0 +1,111 @@
+"""Shared fixtures: real key rings, real SQLite files and the real PostgreSQL server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from chengxin import migrate
+from chengxin.db import make_engine
+from chengxin.keys import KeyRing, new_key_ring
+
+NOW = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
+PG_ADMIN_URL = os.environ.get(
+    "CHENGXIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return NOW
+
+
+@pytest.fixture
+def keys() -> KeyRing:
+    return new_key_ring(NOW)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once keeps the suite fast)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, migrated PostgreSQL database on the local server; dropped afterwards."""
+    name = f"chengxin_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for the test session (tests roll back inside it)."""
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def committing_sessions(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[sessionmaker[Session]]:
+    """A session factory whose commits are real (for concurrency tests): a fresh SQLite file, or a
+    fresh PostgreSQL database dropped after the test."""
+    if request.param == "sqlite":
+        path = tmp_path / "chengxin.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield sessionmaker(engine, expire_on_commit=False)
+        engine.dispose()
+        return
+    with fresh_pg_database() as url:
+        engine = make_engine(url)
+        yield sessionmaker(engine, expire_on_commit=False)
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A session factory on a real database: a fresh SQLite copy, or PostgreSQL inside one
+    transaction rolled back after the test (commits inside become savepoints)."""
+    if request.param == "sqlite":
+        path = tmp_path / "chengxin.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        engine: Engine = make_engine(f"sqlite:///{path}")
+        yield sessionmaker(engine, expire_on_commit=False)
+        engine.dispose()
+        return
+    engine = make_engine(request.getfixturevalue("pg_url"))
+    connection = engine.connect()
+    outer = connection.begin()
+    yield sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    outer.rollback()
+    connection.close()
+    engine.dispose()
