@@ -195,7 +195,7 @@ def parse_key_ring(text: str) -> KeyRing:
 
 def create_key_file(path: Path, now: dt.datetime) -> KeyRing:
     """Write a new key file with mode 0600; refuse to touch an existing one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     ring = new_key_ring(now)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -24,7 +24,12 @@ _ID_SHAPED = re.compile(
     r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15}|[0-9A-Y]{2}\d{6}[0-9A-Z]{10})(?![0-9A-Za-z])",
     re.ASCII,
 )
-_STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# Record attributes that are not extras; uvicorn's color_message repeats msg with escape codes.
+_STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def redact(text: str) -> str:

@@ -7,9 +7,8 @@ Refusals print one line on stderr and exit with status 2; `validate` prints ever
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -18,6 +17,7 @@ from chengxin.catalog.service import catalog_for_settings, check_folder, today_i
 from chengxin.catalog.views import detail_view, list_view, version_view
 from chengxin.catalog.vocab import Category, Domain
 from chengxin.catalog.yamlsource import CatalogError
+from chengxin.cli_support import emit_json
 from chengxin.errors import ChengxinError
 
 app = typer.Typer(
@@ -48,10 +48,6 @@ def _catalog() -> Catalog:
         _fail(str(exc))
 
 
-def _emit_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
 @app.command("list")
 def list_items(
     on: OnOption = None,
@@ -64,7 +60,7 @@ def list_items(
     day = on.date() if on else today_in_china()
     items = catalog.items(day, domain=domain, category=category)
     if as_json:
-        _emit_json(list_view(items, day).model_dump(mode="json"))
+        emit_json(list_view(items, day).model_dump(mode="json"))
         return
     for item in items:
         typer.echo(
@@ -83,7 +79,7 @@ def show(code: str, on: OnOption = None, as_json: JsonOption = False) -> None:
     except ChengxinError as exc:
         _fail(f"{code}: {exc.message}")
     if as_json:
-        _emit_json(detail.model_dump(mode="json"))
+        emit_json(detail.model_dump(mode="json"))
         return
     item = catalog.find(code, day) or catalog.versions(code)[-1]
     view = version_view(catalog, item)

@@ -358,6 +358,14 @@ def register_organisation(
     return Registration(subject.id, Outcome.CREATED)
 
 
+def _require_subject(
+    session: Session, subject_id: uuid.UUID, kind: SubjectKind, field: str
+) -> None:
+    subject = session.get(Subject, subject_id)
+    if subject is None or subject.kind is not kind:
+        raise NotFound(f"no such {kind.value}", field=field)
+
+
 def _check_period(start: dt.date, end: dt.date | None, field: str) -> None:
     if end is not None and end < start:
         raise InvalidInput("end must not be before start", field=field, rule="period")
@@ -376,12 +384,8 @@ def link_person_to_organisation(
     """Record that a person is (or was) an organisation's legal representative or responsible
     person (§6.2), so that its punishment can reach them later."""
     _check_period(start, end, "end_date")
-    person = session.get(Subject, person_id)
-    org = session.get(Subject, organisation_id)
-    if person is None or person.kind is not SubjectKind.PERSON:
-        raise NotFound("no such person", field="person_id")
-    if org is None or org.kind is not SubjectKind.ORGANISATION:
-        raise NotFound("no such organisation", field="organisation_id")
+    _require_subject(session, person_id, SubjectKind.PERSON, "person_id")
+    _require_subject(session, organisation_id, SubjectKind.ORGANISATION, "organisation_id")
     duplicate = session.scalar(
         select(func.count())
         .select_from(OrganisationRole)
@@ -435,9 +439,7 @@ def add_occupation(
 ) -> uuid.UUID:
     """Record a person's key occupation (R-2.4) with its licence, issuer and validity."""
     _check_period(valid_from, valid_to, "valid_to")
-    subject = session.get(Subject, person_id)
-    if subject is None or subject.kind is not SubjectKind.PERSON:
-        raise NotFound("no such person", field="person_id")
+    _require_subject(session, person_id, SubjectKind.PERSON, "person_id")
     for field, value, limit in (("licence_number", licence_number, 64), ("issuer", issuer, 200)):
         if value is not None and (not value.strip() or len(value) > limit):
             raise InvalidInput(f"must be 1 to {limit} characters", field=field, rule="length")
