@@ -90,6 +90,43 @@ def test_r2_1_empty_legal_basis_is_refused(tmp_path: Path) -> None:
     assert reason == "items[0].legal_basis: must not be empty"
 
 
+def test_r2_1_legal_basis_without_article_is_refused(tmp_path: Path) -> None:
+    text = VALID_ITEM.replace("        article: 第四十八条\n", "")
+    _, line, reason = _one_problem(tmp_path, "bad.yaml", text)
+    assert line == line_no(text, "- instrument: 《中华人民共和国行政处罚法》")
+    assert reason.startswith("items[0].legal_basis[0]: missing required key 'article'")
+    assert "第四十八条" in reason
+    assert "三（二）" in reason
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ('""', "items[0].legal_basis[0].article: must not be empty"),
+        ('"  "', "items[0].legal_basis[0].article: must not be empty"),
+        ("", "items[0].legal_basis[0].article: a value is required"),
+    ],
+)
+def test_r2_1_legal_basis_with_empty_article_is_refused(
+    tmp_path: Path, value: str, reason: str
+) -> None:
+    new = f"article: {value}".rstrip()
+    text = VALID_ITEM.replace("article: 第四十八条", new)
+    _, line, got = _one_problem(tmp_path, "bad.yaml", text)
+    assert line == line_no(text, new)
+    assert got == reason
+
+
+def test_r2_1_second_legal_basis_without_article_is_refused(tmp_path: Path) -> None:
+    text = VALID_ITEM.replace(
+        "        article: 第四十八条\n",
+        "        article: 第四十八条\n      - instrument: 《中华人民共和国教育法》\n",
+    )
+    _, line, reason = _one_problem(tmp_path, "bad.yaml", text)
+    assert line == line_no(text, "- instrument: 《中华人民共和国教育法》")
+    assert reason.startswith("items[0].legal_basis[1]: missing required key 'article'")
+
+
 def test_r2_1_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     text = VALID_ITEM.replace("category: bad", "category: [bad")
     _, line, reason = _one_problem(tmp_path, "broken.yaml", text)

@@ -75,6 +75,7 @@ def test_r2_1_every_item_has_a_legal_basis_sources_and_fields(shipped: Catalog) 
     for item in shipped.items(ON):
         assert item.legal_basis, item.code
         assert all("《" in b.instrument and "》" in b.instrument for b in item.legal_basis)
+        assert all(b.article for b in item.legal_basis), item.code
         assert item.sources.kinds, item.code
         assert item.fields, item.code
         assert item.display_rule in shipped.display_rules

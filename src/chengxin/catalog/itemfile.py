@@ -31,6 +31,10 @@ ENUM_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 TOPIC = re.compile(r"[a-z][a-z0-9_]{0,47}")
 EDITION = re.compile(r"\d{4}\.\d{1,3}")
 INSTRUMENT = re.compile(r".*《[^《》]+》.*", re.DOTALL)
+ARTICLE_REQUIRED = (
+    "missing required key 'article': a legal basis names the article that authorises the item"
+    " (e.g. 第四十八条; for a policy document, its section, e.g. 三（二）)"
+)
 MAX_STRING_LENGTH = 20_000
 MAX_PATTERN_LENGTH = 300
 MAX_FIELDS = 60
@@ -344,8 +348,11 @@ def _read_legal_basis(r: MapReader) -> list[LegalBasis]:
             pattern=INSTRUMENT,
             hint="name the law or regulation with its title in 《》",
         )
-        article = entry.text("article", required=False, max_length=100)
-        if instrument is None:
+        if "article" not in entry.node.entries:
+            entry.fail(None, ARTICLE_REQUIRED)
+            continue
+        article = entry.text("article", max_length=100)
+        if instrument is None or article is None:
             continue
         basis = LegalBasis(instrument, article)
         if basis in out:

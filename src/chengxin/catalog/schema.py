@@ -43,10 +43,10 @@ class LegalBasis:
     """A law or regulation that authorises collecting the item (§4.2: no collection without it)."""
 
     instrument: str  # e.g. 《中华人民共和国行政处罚法》
-    article: str | None = None  # e.g. 第四十八条; None when the instrument as a whole applies
+    article: str  # e.g. 第四十八条; for a policy document its section, e.g. 三（二）
 
     def __str__(self) -> str:
-        return f"{self.instrument}{self.article or ''}"
+        return f"{self.instrument}{self.article}"
 
 
 @dataclass(frozen=True, slots=True)

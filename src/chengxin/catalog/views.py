@@ -32,7 +32,7 @@ class TextOut(BaseModel):
 
 class LegalBasisOut(BaseModel):
     instrument: str = Field(description="Law or regulation, with its title in 《》")
-    article: str | None = Field(description="Article, e.g. 第四十八条; null: the whole instrument")
+    article: str = Field(description="Article, e.g. 第四十八条; for a policy document its section")
 
 
 class SourcesOut(BaseModel):
