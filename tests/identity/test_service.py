@@ -262,3 +262,34 @@ def test_r1_2_concurrent_registrations_of_one_number_make_one_subject(
     assert sorted(r.outcome for r in results) == [Outcome.CREATED] + [Outcome.EXISTING] * 3
     with committing_sessions() as session:
         assert len(session.scalars(select(Subject)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("decision", "actor", "reason", "field"),
+    [
+        (ReviewState.PENDING, "op", "x", "decision"),
+        (ReviewState.REJECTED, "", "x", "actor"),
+        (ReviewState.REJECTED, "o" * 101, "x", "actor"),
+        (ReviewState.REJECTED, "op", "   ", "reason"),
+        (ReviewState.REJECTED, "op", "r" * 2001, "reason"),
+    ],
+)
+def test_r1_2_bad_decisions_are_refused_and_the_case_stays_pending(
+    sessions: sessionmaker[Session],
+    keys: KeyRing,
+    now: dt.datetime,
+    decision: ReviewState,
+    actor: str,
+    reason: str,
+    field: str,
+) -> None:
+    register(sessions, keys, now)
+    review_id = register(sessions, keys, now, name="李四").review_id
+    assert review_id is not None
+    with pytest.raises(InvalidInput) as info, sessions() as session, session.begin():
+        service.decide_identity_review(
+            session, keys, now, review_id, decision, actor=actor, reason=reason
+        )
+    assert info.value.field == field
+    with sessions() as session:
+        assert [c.id for c in service.list_reviews(session, keys)] == [review_id]
