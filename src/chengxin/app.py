@@ -17,8 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chengxin import __version__, problems
 from chengxin.catalog.api import router as catalog_router
+from chengxin.collection.api import router as collection_router
 from chengxin.logs import request_id
-from chengxin.problems import internal_error
+from chengxin.problems import internal_error, problem_response
 from chengxin.runtime import Runtime
 from chengxin.web.home import router as home_router
 
@@ -74,6 +75,51 @@ class RequestContext:
             request_id.reset(token)
 
 
+class BodyLimit:
+    """Refuses request bodies over `max_bytes` with 413, before they fill memory or disk: at
+    once when Content-Length says so, else as soon as the streamed body passes the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting, send)
+        except _BodyTooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            413, "Too large", "too-large",
+            f"body: must be at most {self.max_bytes} bytes", scope["path"],
+            field="body", rule="max-bytes",
+        )  # fmt: skip
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
 def create_app(runtime: Runtime) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -103,6 +149,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         return JSONResponse({"status": "ok", "version": __version__, "database": "ok"})
 
     app.include_router(catalog_router)
+    app.include_router(collection_router)
     app.include_router(home_router)
+    # Multipart framing and form fields need a little room beyond the largest file.
+    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_upload_bytes + 1024 * 1024)
     app.add_middleware(RequestContext)
     return app

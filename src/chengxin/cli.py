@@ -12,6 +12,7 @@ import typer
 
 from chengxin.catalog.cli import app as catalog_app
 from chengxin.cli_support import emit_json, err, runtime
+from chengxin.collection.cli import batches_app, ingest, sources_app
 from chengxin.demo.cli import demo
 from chengxin.errors import ChengxinError
 from chengxin.identity.cli import id_app, identity_app, uscc_app
@@ -35,7 +36,10 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(id_app, name="id")
 app.add_typer(uscc_app, name="uscc")
 app.add_typer(identity_app, name="identity")
+app.add_typer(sources_app, name="sources")
+app.add_typer(batches_app, name="batches")
 app.command()(demo)
+app.command()(ingest)
 
 
 @app.command()

@@ -10,10 +10,11 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -57,6 +58,19 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def str_enum(cls: type[StrEnum], name: str) -> Enum:
+    """A StrEnum column stored as its values in a VARCHAR with a CHECK (portable, no PG ENUM)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
 
 
 def new_id() -> uuid.UUID:
@@ -107,6 +121,5 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def all_models_metadata() -> MetaData:
     """The metadata with every domain's tables imported (for Alembic and checks)."""
-    import chengxin.identity.models  # noqa: F401, PLC0415  (registers the tables)
 
     return Base.metadata

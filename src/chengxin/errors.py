@@ -51,3 +51,25 @@ class ConfigError(ChengxinError):
     status = 500
     title = "Configuration error"
     type_slug = "configuration"
+
+
+class Unauthenticated(ChengxinError):
+    """No credentials, or credentials that are unknown or revoked."""
+
+    status = 401
+    title = "Unauthenticated"
+    type_slug = "unauthenticated"
+
+
+class Forbidden(ChengxinError):
+    """Known caller, not allowed to do this."""
+
+    status = 403
+    title = "Forbidden"
+    type_slug = "forbidden"
+
+
+class TooLarge(ChengxinError):
+    status = 413
+    title = "Too large"
+    type_slug = "too-large"

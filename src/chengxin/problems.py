@@ -21,12 +21,18 @@ log = logging.getLogger("chengxin.api")
 def problem(
     status: int, title: str, slug: str, detail: str, request: Request, **extra: Any
 ) -> JSONResponse:
+    return problem_response(status, title, slug, detail, request.url.path, **extra)
+
+
+def problem_response(
+    status: int, title: str, slug: str, detail: str, path: str, **extra: Any
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": TYPE_BASE + slug,
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": path,
     }
     rid = request_id.get()
     if rid:
@@ -87,17 +93,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def internal_error(path: str) -> JSONResponse:
     """The answer to an unexpected failure. The exception text may hold personal data, so only
     its type is logged and the caller gets the request id to quote."""
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + "internal",
-        "title": "Internal error",
-        "status": 500,
-        "detail": "an internal error occurred",
-        "instance": path,
-    }
-    rid = request_id.get()
-    if rid:
-        body["request_id"] = rid
-    return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+    return problem_response(500, "Internal error", "internal", "an internal error occurred", path)
 
 
 def install(app: FastAPI) -> None:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     catalog_dir: Path | None = Field(
         default=None, description="Operator's folder of extra catalog YAML files"
     )
+    max_upload_bytes: Annotated[int, Field(ge=1024, le=10 * 1024**3)] = 200 * 1024 * 1024
+    max_batch_rows: Annotated[int, Field(ge=1, le=50_000_000)] = 2_000_000
     host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: LogLevel = LogLevel.INFO

@@ -9,7 +9,6 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chengxin.db import Base, UTCDateTime, new_id
+from chengxin.db import Base, UTCDateTime, new_id, str_enum
 from chengxin.sealed import sealed_columns
 
 
@@ -61,25 +60,13 @@ class ReviewState(StrEnum):
     REJECTED = "rejected"  # the incoming name was wrong: the waiting data is refused
 
 
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
-
-
 class Subject(Base):
     """Whom records are about. Found through `lookup`, a blind index of the ID number or USCC."""
 
     __tablename__ = "subjects"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    kind: Mapped[SubjectKind] = mapped_column(_enum(SubjectKind, "subject_kind"))
+    kind: Mapped[SubjectKind] = mapped_column(str_enum(SubjectKind, "subject_kind"))
     lookup: Mapped[str] = mapped_column(String(64), unique=True)
     region_code: Mapped[str] = mapped_column(String(6), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -134,7 +121,7 @@ class OrganisationRole(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subjects.id"), index=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subjects.id"))
-    role: Mapped[OrgRole] = mapped_column(_enum(OrgRole, "org_role"))
+    role: Mapped[OrgRole] = mapped_column(str_enum(OrgRole, "org_role"))
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -150,7 +137,7 @@ class Occupation(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subjects.id"), index=True)
-    group: Mapped[OccupationGroup] = mapped_column(_enum(OccupationGroup, "occupation_group"))
+    group: Mapped[OccupationGroup] = mapped_column(str_enum(OccupationGroup, "occupation_group"))
     licence_number: Mapped[str | None] = mapped_column(String(64))
     issuer: Mapped[str | None] = mapped_column(String(200))
     valid_from: Mapped[dt.date] = mapped_column(Date)
@@ -165,7 +152,7 @@ class IdentityReview(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subjects.id"), index=True)
-    state: Mapped[ReviewState] = mapped_column(_enum(ReviewState, "review_state"), index=True)
+    state: Mapped[ReviewState] = mapped_column(str_enum(ReviewState, "review_state"), index=True)
     incoming_name_enc: Mapped[bytes] = mapped_column(LargeBinary)
     submitted_by: Mapped[str] = mapped_column(String(100))
     payload_enc: Mapped[bytes | None] = mapped_column(LargeBinary)

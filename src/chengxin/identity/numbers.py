@@ -220,3 +220,10 @@ def parse_uscc(raw: str, field: str = "uscc") -> Uscc:
     if text[17] != uscc.calc_check_digit(text[:17]):
         raise _uscc_error("check character", "does not match the first 17 characters", field)
     return Uscc(text, text[0:2], text[2:8])
+
+
+def region_of(code: str) -> Region | None:
+    """The administrative division of a six-digit code, or None if there is none."""
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        return None
+    return _region_names(code)

@@ -133,20 +133,42 @@ def register_person(
     person = session.get_one(Person, existing.id)
     if unseal(keys, "persons", "name_enc", existing.id, person.name_enc) == clean_name:
         return Registration(existing.id, Outcome.EXISTING)
-    review = IdentityReview(id=uuid.uuid4(), subject_id=existing.id, state=ReviewState.PENDING)
-    review.incoming_name_enc = seal(
-        keys, "identity_reviews", "incoming_name_enc", review.id, clean_name
-    )
-    review.payload_enc = (
-        None
-        if payload_text is None
-        else seal(keys, "identity_reviews", "payload_enc", review.id, payload_text)
-    )
-    review.submitted_by = actor
-    review.opened_at = now
-    session.add(review)
+    review_id = open_review(
+        session, keys, now, subject_id=existing.id, incoming_name=clean_name, actor=actor,
+        payload_text=payload_text,
+    )  # fmt: skip
     session.flush()
-    return Registration(existing.id, Outcome.REVIEW, review.id)
+    return Registration(existing.id, Outcome.REVIEW, review_id)
+
+
+def open_review(
+    session: Session,
+    keys: KeyRing,
+    now: dt.datetime,
+    *,
+    subject_id: uuid.UUID,
+    incoming_name: str,
+    actor: str,
+    payload_text: str | None,
+) -> uuid.UUID:
+    """Open an identity review case holding the incoming name and the data waiting for it."""
+    review_id = uuid.uuid4()
+    session.add(
+        IdentityReview(
+            id=review_id,
+            subject_id=subject_id,
+            state=ReviewState.PENDING,
+            incoming_name_enc=seal(
+                keys, "identity_reviews", "incoming_name_enc", review_id, incoming_name
+            ),
+            payload_enc=None
+            if payload_text is None
+            else seal(keys, "identity_reviews", "payload_enc", review_id, payload_text),
+            submitted_by=actor,
+            opened_at=now,
+        )
+    )
+    return review_id
 
 
 def _create_person(

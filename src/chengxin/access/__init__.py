@@ -1,0 +1,1 @@
+"""Access: API keys now; roles, sessions, consent and the query register with issue C."""

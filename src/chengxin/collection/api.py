@@ -1,0 +1,139 @@
+"""Ingestion routes for sources (R-2.2): upload a batch, send one record, read receipts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from chengxin.access.deps import CurrentSource
+from chengxin.collection import service
+from chengxin.collection.ingest import Receipt
+from chengxin.collection.models import Source
+from chengxin.collection.readers import Limits
+from chengxin.errors import TooLarge
+from chengxin.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1", tags=["collection"])
+
+
+class ReceiptOut(BaseModel):
+    batch_id: uuid.UUID
+    source: str
+    received_at: dt.datetime
+    file_name: str | None
+    file_format: str
+    encoding: str | None
+    item_code: str | None
+    rows_total: int
+    accepted: int
+    duplicate: int
+    corrected: int
+    revoked: int
+    waiting: int = Field(description="Rows held in identity review cases (name mismatch)")
+    refused: int
+    replayed: bool = Field(description="True: this content was received before; nothing new")
+
+
+class RecordIn(BaseModel):
+    """One record. `fields` are the catalog item's fields (see GET /catalog/items/{code})."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: str = Field(max_length=32, description="Citizen ID number (18 or 15 characters)")
+    name: str = Field(max_length=64)
+    item: str = Field(max_length=64, description="Catalog item code")
+    record_id: str = Field(max_length=100, description="The source's own id of the record")
+    action: Literal["add", "correct", "revoke"] = "add"
+    fields: dict[str, Any] = Field(default_factory=dict, max_length=200)
+
+
+def _answer(receipt: Receipt) -> JSONResponse:
+    body = ReceiptOut(**asdict(receipt)).model_dump(mode="json")
+    return JSONResponse(body, status_code=200 if receipt.replayed else 201)
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+@router.post(
+    "/batches",
+    status_code=201,
+    response_model=ReceiptOut,
+    summary="Upload a batch file (CSV UTF-8/GB18030, XLSX, JSON Lines)",
+    responses={200: {"description": "Already received: the first receipt"}},
+)
+def post_batch(
+    request: Request,
+    source_id: CurrentSource,
+    file: Annotated[UploadFile, File(description="The batch file")],
+    item: Annotated[str | None, Form(max_length=64, description="Item of every row")] = None,
+) -> JSONResponse:
+    rt = _runtime(request)
+    limits = Limits(max_bytes=rt.settings.max_upload_bytes, max_rows=rt.settings.max_batch_rows)
+    with tempfile.TemporaryDirectory(prefix="chengxin-upload-") as tmp:
+        path = Path(tmp) / "upload"
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out, 1 << 20)
+        if path.stat().st_size > limits.max_bytes:
+            raise TooLarge(
+                f"is larger than {limits.max_bytes} bytes", field="file", rule="max-bytes"
+            )
+        with rt.sessions() as session:
+            code = session.get_one(Source, source_id).code
+        receipt = service.ingest_file(
+            rt.sessions, rt.keys, rt.catalog, rt.clock, path=path, source_code=code,
+            item_code=item, actor=f"source:{code}", limits=limits,
+            file_name=(file.filename or "upload")[-255:],
+        )  # fmt: skip
+    return _answer(receipt)
+
+
+@router.post(
+    "/records",
+    status_code=201,
+    response_model=ReceiptOut,
+    summary="Send one record",
+    responses={200: {"description": "Already received: the first receipt"}},
+)
+def post_record(request: Request, source_id: CurrentSource, record: RecordIn) -> JSONResponse:
+    rt = _runtime(request)
+    receipt = service.ingest_record(
+        rt.sessions, rt.keys, rt.catalog, rt.clock, source_id=source_id,
+        record=record.model_dump(), actor="api",
+    )  # fmt: skip
+    return _answer(receipt)
+
+
+@router.get("/batches/{batch_id}", response_model=ReceiptOut, summary="A batch's receipt")
+def get_batch(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -> ReceiptOut:
+    with _runtime(request).sessions() as session:
+        receipt = service.batch_receipt(session, batch_id, source_id)
+    return ReceiptOut(**asdict(receipt))
+
+
+@router.get(
+    "/batches/{batch_id}/errors.csv",
+    summary="The refused rows of a batch (CSV: row, field, rule, message)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def get_batch_errors(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -> Response:
+    with _runtime(request).sessions() as session:
+        service.batch_receipt(session, batch_id, source_id)
+        body = service.errors_csv(service.batch_errors(session, batch_id))
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}-errors.csv"'},
+    )

@@ -1,0 +1,1 @@
+"""Records: versioned public credit records about subjects (R-2.3)."""

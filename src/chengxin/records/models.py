@@ -1,0 +1,82 @@
+"""Records and their versions. `records` holds the current version for cheap reads; every
+version, the first included, is a row of `record_versions` that is never changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chengxin.db import Base, UTCDateTime, new_id, str_enum
+
+
+class RecordStatus(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"  # withdrawn by its source (撤销); kept in history, shown nowhere
+
+
+class Change(StrEnum):
+    """Why a version exists. Objection outcomes, repair and expiry arrive with issue D."""
+
+    CREATED = "created"
+    CORRECTED = "corrected"
+    REVOKED = "revoked"
+
+
+class _RecordState:
+    """Columns shared by the current record and each of its versions."""
+
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus, "record_status"))
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON of the validated fields
+    content_hash: Mapped[str] = mapped_column(String(64))
+    item_version: Mapped[dt.date] = mapped_column(Date)  # effective_from of the item version
+    document_number: Mapped[str | None] = mapped_column(String(100))
+    decision_date: Mapped[dt.date] = mapped_column(Date)
+    occurrence_date: Mapped[dt.date] = mapped_column(Date)
+    severity: Mapped[str | None] = mapped_column(String(16))
+    publicised: Mapped[bool] = mapped_column(Boolean)
+    display_start: Mapped[dt.date | None] = mapped_column(Date)
+    display_earliest_end: Mapped[dt.date | None] = mapped_column(Date)
+    display_latest_end: Mapped[dt.date | None] = mapped_column(Date)
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("batches.id"))
+
+
+class Record(_RecordState, Base):
+    """The current version of a record. Natural key: subject, item, source, source's record id."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint(
+            "source_id", "source_record_id", "item_code", "subject_id", name="uq_records_natural"
+        ),
+        Index("ix_records_subject_item", "subject_id", "item_code"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subjects.id"))
+    item_code: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sources.id"))
+    source_record_id: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(16))
+    disclosure: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class RecordVersion(_RecordState, Base):
+    """One version of a record, with why, who and when. Never updated or deleted."""
+
+    __tablename__ = "record_versions"
+    __table_args__ = (UniqueConstraint("record_id", "version", name="uq_record_versions_version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    record_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("records.id"))
+    subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subjects.id"), index=True)
+    change: Mapped[Change] = mapped_column(str_enum(Change, "record_change"))
+    reason: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
