@@ -1,0 +1,103 @@
+"""A batch is whole or absent: killing `chengxin ingest` mid-batch leaves nothing, and running it
+again completes it (R-2.2). Real processes, real databases."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from chengxin.collection.models import Batch
+from chengxin.identity.models import Subject
+from chengxin.records.models import Record
+from tests.collection.conftest import PENALTY_HEADERS, penalty_row, person, write_csv
+from tests.conftest import fresh_pg_database
+
+BIN = shutil.which("chengxin") or str(Path(__file__).parents[2] / ".venv" / "bin" / "chengxin")
+ROWS = 30_000
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([BIN, *args], env=env, capture_output=True, text=True, check=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    base = {**os.environ, "CHENGXIN_DATA_DIR": str(tmp_path / "data"), "CHENGXIN_LOG_JSON": "false"}
+    base.pop("CHENGXIN_DATABASE_URL", None)
+    if request.param == "sqlite":
+        yield base
+        return
+    with fresh_pg_database() as url:
+        yield {**base, "CHENGXIN_DATABASE_URL": url}
+
+
+def counts(env: dict[str, str]) -> tuple[int, int, int]:
+    url = env.get("CHENGXIN_DATABASE_URL") or f"sqlite:///{env['CHENGXIN_DATA_DIR']}/chengxin.db"
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = tuple(
+            conn.scalar(select(func.count()).select_from(t)) or 0 for t in (Batch, Record, Subject)
+        )
+    engine.dispose()
+    return found  # type: ignore[return-value]
+
+
+def writing(env: dict[str, str]) -> bool:
+    """True once the ingest's transaction has written something that is not yet committed."""
+    if "CHENGXIN_DATABASE_URL" not in env:
+        wal = Path(env["CHENGXIN_DATA_DIR"]) / "chengxin.db-wal"
+        return wal.exists() and wal.stat().st_size > 1_000_000
+    engine = create_engine(env["CHENGXIN_DATABASE_URL"])
+    with engine.connect() as conn:
+        busy = conn.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"))  # fmt: skip
+    engine.dispose()
+    return bool(busy)
+
+
+@pytest.mark.slow
+def test_r2_2_killing_the_ingest_mid_batch_leaves_nothing_and_a_rerun_completes(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    cli(env, "init")
+    cli(env, "db", "upgrade")
+    cli(
+        env,
+        "sources",
+        "add",
+        "TAX-BJ",
+        "--name",
+        "税务局",
+        "--region",
+        "110105",
+        "--kind",
+        "government_department",
+    )
+    cli(env, "sources", "grant", "TAX-BJ", "PENALTY-TAX")
+    rows = [
+        penalty_row(i, record=f"K{i}", number=person(i, f"19{50 + i // 1000:02d}0101"))
+        for i in range(ROWS)
+    ]
+    path = write_csv(tmp_path / "big.csv", PENALTY_HEADERS, rows)
+    args = [BIN, "ingest", str(path), "--source", "TAX-BJ", "--item", "PENALTY-TAX"]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not writing(env):
+        assert proc.poll() is None, "the ingest ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
+    assert counts(env) == (0, 0, 0)  # nothing half-written
+    done = cli(env, "ingest", str(path), "--source", "TAX-BJ", "--item", "PENALTY-TAX", "--json")
+    assert f'"accepted": {ROWS}' in done.stdout
+    assert counts(env) == (1, ROWS, ROWS)
