@@ -75,8 +75,8 @@ def test_r2_2_upload_a_batch_and_read_its_receipt(api: Api, tmp_path: Path) -> N
     receipt = answer.json()  # type: ignore[attr-defined]
     assert (receipt["accepted"], receipt["refused"], receipt["source"]) == (1, 1, "TAX-A")
     again = upload(api, "TAX-A", data, item="PENALTY-TAX")
-    assert again.status_code == 200
-    assert again.json()["replayed"] is True
+    assert again.status_code == 201
+    assert (again.json()["duplicate"], again.json()["accepted"]) == (1, 0)
     batch = api.client.get(f"/api/v1/batches/{receipt['batch_id']}", headers=api.auth("TAX-A"))
     assert batch.json()["accepted"] == 1
     errors = api.client.get(
@@ -133,9 +133,8 @@ def test_r2_2_one_record_as_json(api: Api) -> None:
     created = api.client.post("/api/v1/records", headers=api.auth("TAX-A"), json=body)
     assert created.status_code == 201
     assert created.json()["accepted"] == 1
-    assert api.client.post("/api/v1/records", headers=api.auth("TAX-A"), json=body).json()[
-        "replayed"
-    ]
+    again = api.client.post("/api/v1/records", headers=api.auth("TAX-A"), json=body).json()
+    assert (again["duplicate"], again["accepted"]) == (1, 0)
     bad = {**body, "record_id": "J-2", "fields": {**body["fields"], "decision_date": "2026-02-30"}}  # type: ignore[dict-item]
     refused = api.client.post("/api/v1/records", headers=api.auth("TAX-A"), json=bad)
     assert refused.status_code == 422

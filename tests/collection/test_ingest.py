@@ -59,9 +59,22 @@ def test_r2_2_re_sending_the_same_file_changes_nothing(node: Node, penalties: Ma
     path = penalties([penalty_row(i) for i in range(3)])
     first = node.ingest(path)
     again = node.ingest(path)
-    assert again.replayed
-    assert again.batch_id == first.batch_id
-    assert (count(node, Batch), count(node, Record), count(node, RecordVersion)) == (1, 3, 3)
+    assert (first.accepted, again.accepted, again.duplicate) == (3, 0, 3)
+    # The second sending gets its own receipt; no record or version is added.
+    assert (count(node, Batch), count(node, Record), count(node, RecordVersion)) == (2, 3, 3)
+
+
+def test_r2_3_returning_to_an_earlier_content_is_a_correction(
+    node: Node, penalties: MakeFile
+) -> None:
+    original = penalties([penalty_row(1)], "a.csv")
+    node.ingest(original)
+    node.ingest(penalties([penalty_row(1, fine="9000")], "b.csv"))
+    back = node.ingest(original)
+    assert back.corrected == 1
+    with node.sessions() as session:
+        record = session.scalars(select(Record)).one()
+    assert (record.version, json.loads(record.content)["fine_amount"]) == (3, "5000")
 
 
 def test_r2_3_correction_and_revocation_make_versions_with_history(
@@ -154,6 +167,35 @@ def test_r1_2_a_name_mismatch_waits_in_an_identity_review(node: Node, penalties:
     assert case.payload["values"]["record_id"] == "R9"
     assert case.payload["source"] == "TAX-BJ"
     assert count(node, Record) == 1
+
+
+@pytest.mark.parametrize(
+    ("decision", "outcome"), [("name_changed", "created"), ("rejected", "refused")]
+)
+def test_r1_2_the_held_row_is_settled_when_the_review_is_decided(
+    node: Node, penalties: MakeFile, decision: str, outcome: str
+) -> None:
+    from chengxin.collection.waiting import decide_review  # noqa: PLC0415
+    from chengxin.identity.models import ReviewState  # noqa: PLC0415
+
+    node.ingest(penalties([penalty_row(1, name="张三")], "a.csv"))
+    receipt = node.ingest(penalties([penalty_row(1, name="张叁", record="R9")], "b.csv"))
+    with node.sessions() as session:
+        (case,) = identity.list_reviews(session, node.keys)
+    with node.sessions() as session, session.begin():
+        _, held = decide_review(session, node.keys, node.catalog, node.now, review_id=case.id,
+                                decision=ReviewState(decision), actor="op", reason="核实")  # fmt: skip
+    assert held == outcome
+    with node.sessions() as session:
+        after = service.batch_receipt(session, receipt.batch_id, None)
+        held_records = session.scalars(select(Record).where(Record.source_record_id == "R9")).all()
+    assert after.waiting == 0
+    if decision == "name_changed":
+        assert (after.accepted, len(held_records)) == (1, 1)
+        assert held_records[0].batch_id == receipt.batch_id
+    else:
+        assert (after.refused, held_records) == (1, [])
+        assert errors_of(node, receipt.batch_id) == [(2, "name", "identity-rejected")]
 
 
 def test_r2_2_gb18030_csv_with_chinese_headers(node: Node, penalties: MakeFile) -> None:

@@ -40,7 +40,6 @@ class ReceiptOut(BaseModel):
     revoked: int
     waiting: int = Field(description="Rows held in identity review cases (name mismatch)")
     refused: int
-    replayed: bool = Field(description="True: this content was received before; nothing new")
 
 
 class RecordIn(BaseModel):
@@ -58,7 +57,7 @@ class RecordIn(BaseModel):
 
 def _answer(receipt: Receipt) -> JSONResponse:
     body = ReceiptOut(**asdict(receipt)).model_dump(mode="json")
-    return JSONResponse(body, status_code=200 if receipt.replayed else 201)
+    return JSONResponse(body, status_code=201)
 
 
 def _runtime(request: Request) -> Runtime:
@@ -71,7 +70,6 @@ def _runtime(request: Request) -> Runtime:
     status_code=201,
     response_model=ReceiptOut,
     summary="Upload a batch file (CSV UTF-8/GB18030, XLSX, JSON Lines)",
-    responses={200: {"description": "Already received: the first receipt"}},
 )
 def post_batch(
     request: Request,
@@ -104,7 +102,6 @@ def post_batch(
     status_code=201,
     response_model=ReceiptOut,
     summary="Send one record",
-    responses={200: {"description": "Already received: the first receipt"}},
 )
 def post_record(request: Request, source_id: CurrentSource, record: RecordIn) -> JSONResponse:
     rt = _runtime(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import asdict
 from pathlib import Path
@@ -87,6 +88,34 @@ def revoke_grant(code: str, item: str, actor: Actor = "operator") -> None:
     typer.echo(f"{code}: {item} no longer granted")
 
 
+@sources_app.command("member-add")
+def member_add(
+    code: str,
+    id_number: Annotated[str, typer.Option(help="The member's citizen ID number.")],
+    name: Annotated[str, typer.Option(help="The member's name as on the ID card.")],
+    since: Annotated[
+        dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Member since (YYYY-MM-DD).")
+    ],
+    actor: Actor = "operator",
+) -> None:
+    """Record a member of an industry association: it may send records about members only
+    (R-2.5)."""
+    from chengxin.identity.service import Outcome, register_person  # noqa: PLC0415
+
+    rt = runtime()
+    with rt.sessions() as session, session.begin():
+        source = sources.source_by_code(session, code)
+        person = register_person(session, rt.keys, rt.clock(), id_number, name, actor=actor)
+        if person.outcome is Outcome.REVIEW:
+            raise InvalidInput(
+                "the number is on file with another name: decide the identity review first",
+                field="name", rule="identity-review",
+            )  # fmt: skip
+        sources.add_member(session, rt.clock(), source=source, subject_id=person.subject_id,
+                           since=since.date())  # fmt: skip
+    typer.echo(f"{code}: member added")
+
+
 @sources_app.command("key-create")
 def key_create(
     code: str,
@@ -119,9 +148,7 @@ def _print_receipt(receipt: Receipt, as_json: bool) -> None:
     if as_json:
         emit_json(asdict(receipt))
         return
-    typer.echo(
-        f"batch {receipt.batch_id}{' (already received: nothing new)' if receipt.replayed else ''}"
-    )
+    typer.echo(f"batch {receipt.batch_id}")
     typer.echo(
         f"rows {receipt.rows_total}: accepted {receipt.accepted}, duplicate {receipt.duplicate}, "
         f"corrected {receipt.corrected}, revoked {receipt.revoked}, waiting for identity review "

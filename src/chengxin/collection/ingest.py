@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from chengxin.catalog.fields import FieldSpec
@@ -55,14 +55,13 @@ class Receipt:
     revoked: int
     waiting: int
     refused: int
-    replayed: bool = False  # the same content was received before: this is its receipt
 
 
-def receipt_of(batch: Batch, source_code: str, *, replayed: bool) -> Receipt:
+def receipt_of(batch: Batch, source_code: str) -> Receipt:
     return Receipt(
         batch.id, source_code, batch.received_at, batch.file_name, batch.file_format,
         batch.encoding, batch.item_code, batch.rows_total, batch.accepted, batch.duplicate,
-        batch.corrected, batch.revoked, batch.waiting, batch.refused, replayed,
+        batch.corrected, batch.revoked, batch.waiting, batch.refused,
     )  # fmt: skip
 
 
@@ -124,11 +123,6 @@ def ingest_table(
     """Ingest every row of `table` for `source`. Re-sending the same content returns the first
     receipt and writes nothing. With `strict` (one record over the API) a refused row is raised
     instead of being listed in the receipt."""
-    earlier = session.scalar(
-        select(Batch).where(Batch.source_id == source.id, Batch.content_sha256 == content_sha256)
-    )
-    if earlier is not None:
-        return receipt_of(earlier, source.code, replayed=True)
     granted = granted_items(session, source.id)
     if item_code is not None:
         if item_code not in catalog.codes():
@@ -176,7 +170,7 @@ def ingest_table(
         )
     )  # fmt: skip
     session.refresh(batch)
-    return receipt_of(batch, source.code, replayed=False)
+    return receipt_of(batch, source.code)
 
 
 def _ingest_chunk(run: _Run, chunk: list[RawRow], counts: _Counts) -> list[RowError]:
@@ -200,8 +194,8 @@ def _ingest_chunk(run: _Run, chunk: list[RawRow], counts: _Counts) -> list[RowEr
     waiting = {"source": run.source.code, "batch": str(run.batch.id)}
     resolved = resolve_people(
         run.session, run.keys, run.now, [(p.id_number, p.name) for p, _ in prepared], actor=actor,
-        payloads=[{**waiting, "row": p.number, "item": p.item.code, "values": v}
-                  for p, v in prepared],
+        payloads=[{**waiting, "row": p.number, "item": p.item.code, "action": p.action.value,
+                   "values": v} for p, v in prepared],
         create=run.members is None,
     )  # fmt: skip
     submissions: list[tuple[PreparedRow, Submission]] = []

@@ -58,11 +58,9 @@ class Batch(Base):
     """One submission (a file, or one record over the API) and its receipt counts."""
 
     __tablename__ = "batches"
-    __table_args__ = (UniqueConstraint("source_id", "content_sha256", name="uq_batches_content"),)
-
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     source_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sources.id"), index=True)
-    content_sha256: Mapped[str] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64))  # of the file, or of the one record
     file_name: Mapped[str | None] = mapped_column(String(255))
     file_format: Mapped[str] = mapped_column(String(8))
     encoding: Mapped[str | None] = mapped_column(String(16))

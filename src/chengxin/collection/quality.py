@@ -56,10 +56,7 @@ class ItemQuality:
     last_received_at: dt.datetime | None
     expected_every_days: int | None
     days_overdue: int | None
-
-    @property
-    def overdue(self) -> bool:
-        return bool(self.days_overdue)
+    overdue: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +218,7 @@ def _item(
     return ItemQuality(
         code, granted_at is not None, freq, fig.delays.total(), delay_stats(fig.delays),
         fig.corrections, fig.revocations, last,
-        None if freq is None else FREQUENCY_DAYS.get(freq), late,
+        None if freq is None else FREQUENCY_DAYS.get(freq), late, bool(late),
     )  # fmt: skip
 
 

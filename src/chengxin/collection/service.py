@@ -121,7 +121,7 @@ def batch_receipt(session: Session, batch_id: uuid.UUID, source_id: uuid.UUID | 
     if batch is None or (source_id is not None and batch.source_id != source_id):
         raise NotFound("no such batch", field="batch_id")
     source = session.get_one(Source, batch.source_id)
-    return receipt_of(batch, source.code, replayed=False)
+    return receipt_of(batch, source.code)
 
 
 def batch_errors(session: Session, batch_id: uuid.UUID) -> Iterator[BatchError]:

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chengxin.bulk import bulk_insert
 from chengxin.identity.models import Person, PersonName, Subject, SubjectKind
 from chengxin.identity.numbers import IdNumber
 from chengxin.identity.service import PERSON_INDEX, Outcome, open_review
@@ -95,9 +96,9 @@ def resolve_people(
         )  # fmt: skip
         out.append(Resolved(subject_id, Outcome.CREATED))
     if subjects:
-        session.execute(insert(Subject), subjects)
-        session.execute(insert(Person), persons)
-        session.execute(insert(PersonName), names)
+        bulk_insert(session, Subject, subjects)
+        bulk_insert(session, Person, persons)
+        bulk_insert(session, PersonName, names)
     for index, subject_id, name in reviews:
         payload = payloads[index]
         text = None if payload is None else json.dumps(payload, ensure_ascii=False, default=str)

@@ -118,10 +118,15 @@ def decide(
     reason: Annotated[str, typer.Option(help="Why (kept in the case).")],
     actor: Annotated[str, typer.Option(help="Operator deciding.")],
 ) -> None:
-    """Decide a review: the person's name changed, or the incoming name is rejected."""
+    """Decide a review: the person's name changed (the held row is applied), or the incoming
+    name is rejected (the held row is refused)."""
+    from chengxin.collection.waiting import decide_review  # noqa: PLC0415
+
     rt = runtime()
     with rt.sessions() as session, session.begin():
-        case = service.decide_identity_review(
-            session, rt.keys, rt.clock(), review_id, decision, actor=actor, reason=reason
-        )
-    typer.echo(f"review {case.id}: {case.state.value}")
+        case, held = decide_review(
+            session, rt.keys, rt.catalog, rt.clock(), review_id=review_id, decision=decision,
+            actor=actor, reason=reason,
+        )  # fmt: skip
+    suffix = f"; the row it held: {held}" if held else ""
+    typer.echo(f"review {case.id}: {case.state.value}{suffix}")

@@ -50,8 +50,10 @@ class Record(_RecordState, Base):
 
     __tablename__ = "records"
     __table_args__ = (
+        # The source's record id leads: it is the selective column when a batch looks up its
+        # rows, even before the planner has statistics for a freshly filled table.
         UniqueConstraint(
-            "source_id", "source_record_id", "item_code", "subject_id", name="uq_records_natural"
+            "source_record_id", "source_id", "item_code", "subject_id", name="uq_records_natural"
         ),
         Index("ix_records_subject_item", "subject_id", "item_code"),
     )

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chengxin.bulk import bulk_insert
 from chengxin.catalog.schema import CatalogItem
 from chengxin.errors import NotFound
 from chengxin.records.models import Change, Record, RecordStatus, RecordVersion
@@ -144,12 +145,12 @@ class _Writer:
 
     def write(self, session: Session) -> None:
         if self.new_records:
-            session.execute(insert(Record), self.new_records)
+            bulk_insert(session, Record, self.new_records)
         for record_id, values in self.updates.items():
             session.execute(update(Record).where(Record.id == record_id).values(values))
         _fill_revocations(session, self.versions)
         if self.versions:
-            session.execute(insert(RecordVersion), self.versions)
+            bulk_insert(session, RecordVersion, self.versions)
 
 
 def _outcome(st: _State | None, row: Submission) -> RowOutcome:

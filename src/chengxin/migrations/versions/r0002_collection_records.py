@@ -100,7 +100,6 @@ def upgrade() -> None:
             ["source_id"], ["sources.id"], name=op.f("fk_batches_source_id_sources")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_batches")),
-        sa.UniqueConstraint("source_id", "content_sha256", name="uq_batches_content"),
     )
     with op.batch_alter_table("batches", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_batches_received_at"), ["received_at"], unique=False)
@@ -208,7 +207,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_records")),
         sa.UniqueConstraint(
-            "source_id", "source_record_id", "item_code", "subject_id", name="uq_records_natural"
+            "source_record_id", "source_id", "item_code", "subject_id", name="uq_records_natural"
         ),
     )
     with op.batch_alter_table("records", schema=None) as batch_op:
