@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from chengxin import __version__, problems
 from chengxin.catalog.api import router as catalog_router
 from chengxin.collection.api import router as collection_router
+from chengxin.collection.quality_api import router as quality_router
 from chengxin.logs import request_id
 from chengxin.problems import internal_error, problem_response
 from chengxin.runtime import Runtime
@@ -150,6 +151,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     app.include_router(catalog_router)
     app.include_router(collection_router)
+    app.include_router(quality_router)
     app.include_router(home_router)
     # Multipart framing and form fields need a little room beyond the largest file.
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_upload_bytes + 1024 * 1024)

@@ -13,10 +13,12 @@ import typer
 from chengxin.catalog.cli import app as catalog_app
 from chengxin.cli_support import emit_json, err, runtime
 from chengxin.collection.cli import batches_app, ingest, sources_app
+from chengxin.collection.quality_cli import quality_app
 from chengxin.demo.cli import demo
 from chengxin.errors import ChengxinError
 from chengxin.identity.cli import id_app, identity_app, uscc_app
 from chengxin.keys import create_key_file, load_key_file, save_key_file
+from chengxin.records.cli import records_app
 from chengxin.sealed import reencrypt_all
 
 app = typer.Typer(
@@ -38,6 +40,8 @@ app.add_typer(uscc_app, name="uscc")
 app.add_typer(identity_app, name="identity")
 app.add_typer(sources_app, name="sources")
 app.add_typer(batches_app, name="batches")
+app.add_typer(records_app, name="records")
+app.add_typer(quality_app, name="quality")
 app.command()(demo)
 app.command()(ingest)
 

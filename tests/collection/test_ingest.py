@@ -297,3 +297,40 @@ def test_r2_2_a_100000_row_file(node: Node, penalties: MakeFile) -> None:
     receipt = node.ingest(penalties(rows, "big.csv"))
     assert (receipt.rows_total, receipt.accepted, receipt.refused) == (100_000, 100_000, 0)
     assert count(node, Record) == 100_000
+
+
+def test_r2_4_qualification_records_record_occupations_and_filter_records(
+    node: Node, tmp_path: Path
+) -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    from chengxin.collection import sources  # noqa: PLC0415
+    from chengxin.collection.occupations import records_by_occupation  # noqa: PLC0415
+    from chengxin.identity.models import Occupation, OccupationGroup  # noqa: PLC0415
+
+    with node.sessions() as session, session.begin():
+        source = sources.source_by_code(session, "TAX-BJ")
+        sources.grant_item(session, node.catalog, node.now, source, "QUAL-LAWYER", actor="t")
+    qual = {"qualification_name": "律师执业证", "issuing_authority": "北京市司法局",
+            "valid_from": "2021-03-01", "valid_until": "2026-02-28"}  # fmt: skip
+    path = write_jsonl(tmp_path / "q.jsonl", [
+        {"id_number": person(1), "name": "周一", "record_id": "L1", "certificate_number": "A1", "status": "valid", **qual},
+        {"id_number": person(2), "name": "周二", "record_id": "L2", "certificate_number": "A2", "status": "revoked", **qual},
+    ])  # fmt: skip
+    assert node.ingest(path, item="QUAL-LAWYER").accepted == 2
+    node.ingest(
+        penalties_file(tmp_path, [penalty_row(1, name="周一"), penalty_row(2, name="周二")])
+    )
+    with node.sessions() as session:
+        (occupation,) = session.scalars(select(Occupation)).all()
+        lawyers = records_by_occupation(
+            session, OccupationGroup.LAWYER, dt.date(2025, 1, 1), "PENALTY-TAX"
+        )
+        later = records_by_occupation(session, OccupationGroup.LAWYER, dt.date(2026, 6, 1))
+    assert (occupation.licence_number, occupation.issuer) == ("A1", "北京市司法局")
+    assert [r.source_record_id for r in lawyers] == ["R1"]  # only the valid lawyer's penalty
+    assert later == []  # the licence ran out on 2026-02-28
+
+
+def penalties_file(tmp_path: Path, rows: list[list[str]]) -> Path:
+    return write_csv(tmp_path / "p.csv", PENALTY_HEADERS, rows)

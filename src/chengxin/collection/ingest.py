@@ -19,6 +19,7 @@ from chengxin.catalog.vocab import SourceKind
 from chengxin.clock import china_today
 from chengxin.collection.headers import canonical_row, map_headers, parse_action
 from chengxin.collection.models import Batch, BatchError, Source
+from chengxin.collection.occupations import record_occupations
 from chengxin.collection.readers import RawRow, Table
 from chengxin.collection.rows import Action, PreparedRow, RowContext, prepare_row
 from chengxin.collection.sources import granted_items, members_on
@@ -216,6 +217,9 @@ def _ingest_chunk(run: _Run, chunk: list[RawRow], counts: _Counts) -> list[RowEr
         run.session, run.now, source_id=run.source.id, batch_id=run.batch.id,
         rows=[s for _, s in submissions], actor=actor, reason=f"batch {run.batch.id}",
     )  # fmt: skip
+    record_occupations(
+        run.session, run.now, [(s, o) for (_, s), o in zip(submissions, outcomes, strict=True)]
+    )
     for (row, _), outcome in zip(submissions, outcomes, strict=True):
         if outcome is RowOutcome.UNKNOWN:
             refuse(row.number, InvalidInput(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from chengxin.catalog.schema import Catalog
 from chengxin.clock import china_today
 from chengxin.collection.models import Batch, BatchError, Source
+from chengxin.collection.occupations import record_occupations
 from chengxin.collection.rows import Action, RowContext, prepare_row
 from chengxin.collection.sources import granted_items
 from chengxin.errors import ChengxinError
@@ -96,6 +97,7 @@ def _apply(
         session, now, source_id=source.id, batch_id=batch_id, rows=[submission],
         actor=f"source:{source.code}", reason=f"released from identity review {case.id}",
     )  # fmt: skip
+    record_occupations(session, now, [(submission, outcome)])
     return outcome
 
 

@@ -17,13 +17,16 @@ def demo(
     seed: Annotated[int, typer.Option(min=0, help="Same seed, same data.")] = 1,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Skip if subjects exist.")] = False,
 ) -> None:
-    """Create synthetic people, organisations, links and occupations (deterministic per seed)."""
+    """Create synthetic people, organisations, links, occupations and records from six sources
+    (deterministic per seed)."""
     rt = runtime()
-    result = load_demo(rt.sessions, rt.keys, rt.clock(), people, seed, if_empty=if_empty)
+    result = load_demo(
+        rt.sessions, rt.keys, rt.catalog, rt.clock(), people=people, seed=seed, if_empty=if_empty
+    )
     if result.skipped:
         typer.echo("demo data skipped: the database already holds subjects")
         return
     typer.echo(
         f"demo data: {result.people} people, {result.organisations} organisations, "
-        f"{result.links} links, {result.occupations} occupations"
+        f"{result.links} links, {result.occupations} occupations, {result.records} records"
     )

@@ -1,0 +1,128 @@
+"""The collection commands: sources, grants, keys, members, ingest, batches (R-2.2, R-2.5)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chengxin.cli import main
+from tests.collection.conftest import PENALTY_HEADERS, penalty_row, person, write_csv
+
+
+@pytest.fixture
+def node(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Path:
+    for var in ("CHENGXIN_DATABASE_URL", "CHENGXIN_KEY_FILE", "CHENGXIN_CATALOG_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CHENGXIN_DATA_DIR", str(tmp_path / "data"))
+    assert main(["init"]) == 0
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_r2_2_sources_grants_keys_ingest_and_receipts(
+    node: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "sources", "add", "TAX-BJ", "--name", "北京市税务局", "--region", "110000",
+               "--kind", "government_department")[0] == 0  # fmt: skip
+    assert run(capsys, "sources", "grant", "TAX-BJ", "PENALTY-TAX", "PENALTY-GENERAL")[0] == 0
+    code, out, err = run(capsys, "sources", "key-create", "TAX-BJ", "--label", "nightly upload")
+    assert code == 0
+    assert out.startswith("cxk_")
+    assert "cannot be shown again" in err
+    code, out, _ = run(capsys, "sources", "list", "--json")
+    (source,) = json.loads(out)
+    assert source["items"] == ["PENALTY-GENERAL", "PENALTY-TAX"]
+    assert len(source["keys"]) == 1
+    assert source["keys"][0] in out
+    path = write_csv(
+        node / "b.csv",
+        PENALTY_HEADERS,
+        [penalty_row(1), penalty_row(2, number="110105198001011230")],
+    )
+    code, out, _ = run(
+        capsys, "ingest", str(path), "--source", "TAX-BJ", "--item", "PENALTY-TAX", "--json"
+    )
+    receipt = json.loads(out)
+    assert (code, receipt["accepted"], receipt["refused"]) == (0, 1, 1)
+    assert receipt["received_at"].endswith("+00:00")
+    assert "T" in receipt["received_at"]
+    code, out, _ = run(capsys, "batches", "errors", receipt["batch_id"])
+    assert out.splitlines()[0] == "row,field,rule,message"
+    assert out.splitlines()[1].startswith("3,id_number,GB 11643 check character,")
+    code, out, _ = run(capsys, "batches", "show", receipt["batch_id"])
+    assert "accepted 1" in out
+    assert "refused 1" in out
+    prefix = source["keys"][0]
+    assert run(capsys, "sources", "key-revoke", prefix)[0] == 0
+    code, _, err = run(capsys, "sources", "key-revoke", prefix)
+    assert code == 2
+    assert "already revoked" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["sources", "add", "tax bj", "--name", "x", "--region", "110000", "--kind", "court"],
+            "code",
+        ),
+        (
+            ["sources", "add", "TAX", "--name", "x", "--region", "999999", "--kind", "court"],
+            "region_code",
+        ),
+        (
+            ["sources", "add", "TAX", "--name", "x", "--region", "110000", "--kind", "bank"],
+            "--kind",
+        ),
+        (
+            ["sources", "add", "TAX", "--name", "x" * 300, "--region", "110000", "--kind", "court"],
+            "name",
+        ),
+        (["sources", "grant", "NOPE", "PENALTY-TAX"], "source"),
+        (["ingest", "/no/such/file.csv", "--source", "X"], "file"),
+        (["batches", "show", "not-a-uuid"], "batch_id"),
+    ],
+)
+@pytest.mark.usefixtures("node")
+def test_bad_arguments_are_refused_naming_the_field(
+    capsys: pytest.CaptureFixture[str], args: list[str], words: str
+) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert words in err
+    code, out, _ = run(capsys, "sources", "list", "--json")
+    assert json.loads(out) == []  # nothing half-written
+
+
+def test_r2_5_grants_respect_the_catalog_and_members_are_recorded(
+    node: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "sources", "add", "LAWYERS", "--name", "律师协会", "--region", "110000",
+        "--kind", "industry_association")  # fmt: skip
+    code, _, err = run(capsys, "sources", "grant", "LAWYERS", "PENALTY-TAX")
+    assert code == 2
+    assert "government_department only" in err
+    assert run(capsys, "sources", "grant", "LAWYERS", "QUAL-LAWYER")[0] == 0
+    code, out, err = run(capsys, "sources", "member-add", "LAWYERS", "--id-number", person(1),
+                         "--name", "周一", "--since", "2020-01-01")  # fmt: skip
+    assert code == 0, err
+    qual = {"id_number": person(1), "name": "周一", "record_id": "L1", "certificate_number": "1",
+            "qualification_name": "律师执业证", "issuing_authority": "北京市司法局",
+            "valid_from": "2021-03-01", "status": "valid"}  # fmt: skip
+    path = node / "q.jsonl"
+    path.write_text(json.dumps(qual, ensure_ascii=False) + "\n", "utf-8")
+    code, out, _ = run(
+        capsys, "ingest", str(path), "--source", "LAWYERS", "--item", "QUAL-LAWYER", "--json"
+    )
+    assert json.loads(out)["accepted"] == 1
