@@ -69,7 +69,8 @@ def ingest(url: str, path: Path, n: int) -> float:
     started = time.perf_counter()
     receipt = service.ingest_file(
         factory, keys, catalog, lambda: NOW, path=path, source_code="TAX",
-        item_code="PENALTY-TAX", actor="bench", limits=Limits(max_rows=n + 1),
+        item_code="PENALTY-TAX", actor="bench",
+        limits=Limits(max_bytes=path.stat().st_size + 1, max_rows=n + 1),
     )  # fmt: skip
     seconds = time.perf_counter() - started
     if receipt.accepted != n:

@@ -30,10 +30,12 @@ def bulk_insert(
     processors: list[Callable[[Any], Any] | None] = [
         c.type._cached_bind_processor(dialect) for c in columns
     ]
-    converted = [
-        tuple(r[n] if p is None else p(r[n]) for n, p in zip(names, processors, strict=True))
-        for r in rows
-    ]
+    # Column by column: `map` runs each processor at C speed over a whole column.
+    values = []
+    for name, process in zip(names, processors, strict=True):
+        column = [r[name] for r in rows]
+        values.append(column if process is None else list(map(process, column)))
+    converted = list(zip(*values, strict=True))
     raw = connection.connection.dbapi_connection
     quoted = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
     if dialect.name == "postgresql":

@@ -15,7 +15,7 @@ from chengxin.collection.models import Batch, BatchError
 from chengxin.collection.readers import Limits
 from chengxin.errors import ChengxinError, Forbidden, InvalidInput
 from chengxin.identity import service as identity
-from chengxin.identity.models import Subject
+from chengxin.identity.models import IdentityReview, Subject
 from chengxin.records import service as records
 from chengxin.records.models import Record, RecordStatus, RecordVersion
 from tests.collection.conftest import (
@@ -246,11 +246,14 @@ def test_r2_5_an_association_sends_only_about_its_members(node: Node, tmp_path: 
         {"id_number": person(1), "name": "周一", "record_id": "L1", **qual},
         {"id_number": person(2), "name": "周二", "record_id": "L2", **qual},
         {"id_number": person(3), "name": "周三", "record_id": "L3", **qual},
+        {"id_number": person(2), "name": "周贰", "record_id": "L4", **qual},  # another name
     ])  # fmt: skip
     receipt = node.ingest(path, source="LAWYERS", item="QUAL-LAWYER")
     assert errors_of(node, receipt.batch_id) == [
-        (2, "id_number", "not-a-member"), (3, "id_number", "not-a-member")]  # fmt: skip
-    assert (receipt.accepted, receipt.refused) == (1, 2)
+        (2, "id_number", "not-a-member"), (3, "id_number", "not-a-member"),
+        (4, "id_number", "not-a-member")]  # fmt: skip
+    assert (receipt.accepted, receipt.refused, receipt.waiting) == (1, 3, 0)
+    assert count(node, IdentityReview) == 0  # no case is opened about a non-member
     assert {r for _, _, r in errors_of(node, receipt.batch_id)} == {"not-a-member"}
     assert count(node, Subject) == 2  # an association registers no one
 

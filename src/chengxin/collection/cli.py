@@ -107,13 +107,12 @@ def member_add(
         source = sources.source_by_code(session, code)
         person = register_person(session, rt.keys, rt.clock(), id_number, name, actor=actor)
         if person.outcome is Outcome.REVIEW:
-            raise InvalidInput(
-                "the number is on file with another name: decide the identity review first",
-                field="name", rule="identity-review",
-            )  # fmt: skip
-        sources.add_member(session, rt.clock(), source=source, subject_id=person.subject_id,
-                           since=since.date())  # fmt: skip
-    typer.echo(f"{code}: member added")
+            # Raising rolls the transaction back, the review case included: nothing is kept.
+            raise InvalidInput("the number is on file with another name", field="name",
+                               rule="identity-mismatch")  # fmt: skip
+        added = sources.add_member(session, rt.clock(), source=source,
+                                   subject_id=person.subject_id, since=since.date())  # fmt: skip
+    typer.echo(f"{code}: member added" if added else f"{code}: already a member (unchanged)")
 
 
 @sources_app.command("key-create")

@@ -121,9 +121,9 @@ def ingest_table(
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Receipt:
-    """Ingest every row of `table` for `source`. Re-sending the same content returns the first
-    receipt and writes nothing. With `strict` (one record over the API) a refused row is raised
-    instead of being listed in the receipt."""
+    """Ingest every row of `table` for `source` and return the batch's receipt. Rows already
+    current (same natural key and content) count as duplicates and write nothing. With `strict`
+    (one record over the API) a refused row is raised instead of being listed in the receipt."""
     granted = granted_items(session, source.id)
     if item_code is not None:
         if item_code not in catalog.codes():
@@ -198,6 +198,7 @@ def _ingest_chunk(run: _Run, chunk: list[RawRow], counts: _Counts) -> list[RowEr
         payloads=[{**waiting, "row": p.number, "item": p.item.code, "action": p.action.value,
                    "values": v} for p, v in prepared],
         create=run.members is None,
+        only=run.members,
     )  # fmt: skip
     submissions: list[tuple[PreparedRow, Submission]] = []
     for (row, _), found in zip(prepared, resolved, strict=True):

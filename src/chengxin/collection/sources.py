@@ -137,8 +137,9 @@ def add_member(
     subject_id: uuid.UUID,
     since: dt.date,
     until: dt.date | None = None,
-) -> None:
-    """Record that a person is a member of an association source (R-2.5)."""
+) -> bool:
+    """Record that a person is a member of an association source (R-2.5); False if they
+    already are one (the first record stands)."""
     if source.kind is not SourceKind.INDUSTRY_ASSOCIATION:
         raise InvalidInput("only industry associations have members", field="source", rule="kind")
     if until is not None and until < since:
@@ -149,7 +150,7 @@ def add_member(
         )
     )
     if exists is not None:
-        return
+        return False
     session.add(
         SourceMember(
             id=uuid.uuid4(),
@@ -161,6 +162,7 @@ def add_member(
         )
     )
     session.flush()
+    return True
 
 
 def members_on(session: Session, source_id: uuid.UUID, on: dt.date) -> frozenset[uuid.UUID]:

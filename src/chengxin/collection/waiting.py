@@ -12,12 +12,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from chengxin.catalog.schema import Catalog
+from chengxin.catalog.vocab import SourceKind
 from chengxin.clock import china_today
 from chengxin.collection.models import Batch, BatchError, Source
 from chengxin.collection.occupations import record_occupations
 from chengxin.collection.rows import Action, RowContext, prepare_row
-from chengxin.collection.sources import granted_items
-from chengxin.errors import ChengxinError
+from chengxin.collection.sources import granted_items, members_on
+from chengxin.errors import ChengxinError, Forbidden
 from chengxin.identity.models import ReviewState
 from chengxin.identity.service import ReviewView, decide_identity_review
 from chengxin.keys import KeyRing
@@ -89,6 +90,12 @@ def _apply(
     ctx = RowContext(
         catalog, source.kind, granted_items(session, source.id), china_today(now), payload["item"]
     )
+    if source.kind is SourceKind.INDUSTRY_ASSOCIATION and case.subject_id not in members_on(
+        session, source.id, ctx.today
+    ):
+        raise Forbidden(
+            "is not a member of this association", field="id_number", rule="not-a-member"
+        )
     action = Action(payload.get("action", "add"))
     prepared = prepare_row(int(payload["row"]), payload["values"], ctx, action)
     submission = Submission(case.subject_id, prepared.item, prepared.record_id, prepared.facts,

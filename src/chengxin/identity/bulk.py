@@ -56,8 +56,12 @@ def resolve_people(
     actor: str,
     payloads: Sequence[dict[str, Any] | None],
     create: bool = True,
+    only: frozenset[uuid.UUID] | None = None,
 ) -> list[Resolved]:
-    """Resolve (ID number, normalised name) pairs in order; new subjects are inserted in bulk."""
+    """Resolve (ID number, normalised name) pairs in order; new subjects are inserted in bulk.
+
+    With `only`, known subjects outside that set resolve to nothing (no review is opened for
+    them): an association may not learn about, or file data on, people who are not members."""
     lookups = [keys.blind_index(PERSON_INDEX, n.normalized) for n, _ in people]
     known = _known(session, keys, set(lookups))
     subjects: list[dict[str, Any]] = []
@@ -68,7 +72,9 @@ def resolve_people(
     for index, ((number, name), lookup) in enumerate(zip(people, lookups, strict=True)):
         if lookup in known:
             subject_id, on_file = known[lookup]
-            if on_file == name:
+            if only is not None and subject_id not in only:
+                out.append(Resolved(None, None))
+            elif on_file == name:
                 out.append(Resolved(subject_id, Outcome.EXISTING))
             else:
                 out.append(None)

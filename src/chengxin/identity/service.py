@@ -313,11 +313,13 @@ def decide_identity_review(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("has already been decided", field="review_id", rule="state-pending")
     session.refresh(review)
-    if decision is ReviewState.NAME_CHANGED:
-        person = session.get_one(Person, review.subject_id)
-        new_name = unseal(
-            keys, "identity_reviews", "incoming_name_enc", review.id, review.incoming_name_enc
-        )
+    person = session.get_one(Person, review.subject_id)
+    new_name = unseal(
+        keys, "identity_reviews", "incoming_name_enc", review.id, review.incoming_name_enc
+    )
+    on_file = unseal(keys, "persons", "name_enc", person.id, person.name_enc)
+    # A second case about the same change finds the name already on file: no new version.
+    if decision is ReviewState.NAME_CHANGED and new_name != on_file:
         version = person.name_version + 1
         _add_name_version(
             session, keys, now, subject_id=person.id, version=version, name=new_name,
