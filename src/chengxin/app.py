@@ -77,20 +77,26 @@ class RequestContext:
 
 
 class BodyLimit:
-    """Refuses request bodies over `max_bytes` with 413, before they fill memory or disk: at
-    once when Content-Length says so, else as soon as the streamed body passes the limit."""
+    """Refuses request bodies over the limit with 413, before they fill memory or disk: at once
+    when Content-Length says so, else as soon as the streamed body passes the limit. Uploads
+    (`upload_paths`) may be as large as `upload_bytes`; every other body `other_bytes`."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, upload_bytes: int, upload_paths: tuple[str, ...], other_bytes: int
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
+        self.upload_paths = upload_paths
+        self.other_bytes = other_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_bytes if scope["path"] in self.upload_paths else self.other_bytes
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, receive, send, limit)
             return
         seen = 0
 
@@ -99,20 +105,19 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, counting, send)
         except _BodyTooLarge:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
-            413, "Too large", "too-large",
-            f"body: must be at most {self.max_bytes} bytes", scope["path"],
-            field="body", rule="max-bytes",
+            413, "Too large", "too-large", f"body: must be at most {limit} bytes",
+            scope["path"], field="body", rule="max-bytes",
         )  # fmt: skip
         await response(scope, receive, send)
 
@@ -154,6 +159,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(quality_router)
     app.include_router(home_router)
     # Multipart framing and form fields need a little room beyond the largest file.
-    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_upload_bytes + 1024 * 1024)
+    app.add_middleware(
+        BodyLimit,
+        upload_bytes=runtime.settings.max_upload_bytes + 1024 * 1024,
+        upload_paths=("/api/v1/batches",),
+        other_bytes=1024 * 1024,
+    )
     app.add_middleware(RequestContext)
     return app

@@ -176,3 +176,11 @@ def test_r2_2_oversized_and_hostile_uploads_are_refused_with_no_effect(api: Api)
 
     with rt.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Batch)) == 0
+
+
+def test_r2_2_an_oversized_json_record_is_refused_before_parsing(api: Api) -> None:
+    body = b'{"id_number": "' + b"1" * 2_000_000 + b'"}'
+    answer = api.client.post("/api/v1/records", headers={**api.auth("TAX-A"), "Content-Type": "application/json"},
+                             content=body)  # fmt: skip
+    assert answer.status_code == 413
+    assert answer.json()["detail"] == "body: must be at most 1048576 bytes"
