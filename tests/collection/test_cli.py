@@ -60,6 +60,25 @@ def test_r2_2_sources_grants_keys_ingest_and_receipts(
     code, out, _ = run(capsys, "batches", "errors", receipt["batch_id"])
     assert out.splitlines()[0] == "row,field,rule,message"
     assert out.splitlines()[1].startswith("3,id_number,GB 11643 check character,")
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from chengxin.cli_support import runtime  # noqa: PLC0415
+    from chengxin.records.models import Record  # noqa: PLC0415
+
+    rt = runtime()
+    with rt.sessions() as session:
+        record_id = session.scalars(select(Record.id)).one()
+    rt.close()
+    code, out, _ = run(capsys, "records", "history", str(record_id), "--json")
+    (version,) = json.loads(out)
+    assert (version["version"], version["change"], version["actor"]) == (
+        1,
+        "created",
+        "source:TAX-BJ",
+    )
+    assert version["content"]["fine_amount"] == "5000"
+    code, out, _ = run(capsys, "records", "list", "--occupation", "lawyer", "--json")
+    assert json.loads(out) == []  # nobody here is a lawyer
     code, out, _ = run(capsys, "batches", "show", receipt["batch_id"])
     assert "accepted 1" in out
     assert "refused 1" in out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import uuid
 from typing import Annotated
 
 import typer
@@ -51,3 +53,29 @@ def list_records(
     for r in rows:
         typer.echo(f"{r['decision_date']}  {r['item']:<28} {r['subject']}  {r['record_id']}")
     typer.echo(f"{len(rows)} record(s)")
+
+
+@records_app.command("history")
+def history(
+    record: uuid.UUID,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every version of a record (R-2.3): what changed, why, who and when."""
+    from chengxin.records.service import history as versions_of  # noqa: PLC0415
+
+    rt = runtime()
+    with rt.sessions() as session:
+        versions = versions_of(session, record)
+    rows = [
+        {"version": v.version, "change": v.change.value, "status": v.status.value,
+         "created_at": v.created_at, "actor": v.actor, "reason": v.reason,
+         "batch": v.batch_id, "content": json.loads(v.content)}
+        for v in versions
+    ]  # fmt: skip
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        when = f"{r['created_at']:%Y-%m-%d %H:%M}"
+        typer.echo(f"v{r['version']}  {r['change']:<10} {r['status']:<8} {when}  {r['actor']}  "
+                   f"{r['reason']}")  # fmt: skip
