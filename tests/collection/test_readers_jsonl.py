@@ -7,27 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from chengxin.collection.readers import Cell, FileFormat, Limits, RawRow, Table, open_table
-from chengxin.errors import InvalidInput
-
-LIMITS = Limits()
+from chengxin.collection.readers import Cell, FileFormat, Limits, RawRow
+from tests.collection.readers_support import read, refused
+from tests.collection.readers_support import write as write_file
 
 
 def write(tmp_path: Path, data: bytes | str, name: str = "batch.jsonl") -> Path:
-    path = tmp_path / name
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return path
-
-
-def read(path: Path, limits: Limits = LIMITS) -> tuple[Table, list[RawRow]]:
-    table = open_table(path, limits)
-    return table, list(table.rows)
-
-
-def refused(path: Path, limits: Limits = LIMITS) -> InvalidInput:
-    with pytest.raises(InvalidInput) as info:
-        read(path, limits)
-    return info.value
+    return write_file(tmp_path, data, name)
 
 
 def test_r2_2_jsonl_rows_and_header_union(tmp_path: Path) -> None:

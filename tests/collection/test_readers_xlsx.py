@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from chengxin.collection.readers import FileFormat, Limits, RawRow, Table, open_table
-from chengxin.errors import InvalidInput
+from chengxin.collection.readers import FileFormat, Limits, RawRow, open_table
+from tests.collection.readers_support import LIMITS, read, refused
 
-LIMITS = Limits()
 MIB = 1024 * 1024
 
 
@@ -33,17 +32,6 @@ def workbook(tmp_path: Path, *sheets: Sequence[Sequence[object]], name: str = "b
     path = tmp_path / name
     book.save(path)
     return path
-
-
-def read(path: Path, limits: Limits = LIMITS) -> tuple[Table, list[RawRow]]:
-    table = open_table(path, limits)
-    return table, list(table.rows)
-
-
-def refused(path: Path, limits: Limits = LIMITS) -> InvalidInput:
-    with pytest.raises(InvalidInput) as info:
-        read(path, limits)
-    return info.value
 
 
 def open_handles(path: Path) -> int:
