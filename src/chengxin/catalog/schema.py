@@ -31,6 +31,7 @@ PENALTY_TYPES_FIELD = "penalty_types"
 SEVERITY_FIELD = "severity"
 SUMMARY_PROCEDURE_FIELD = "summary_procedure"
 CONDUCT_DATE_FIELD = "conduct_date"
+PERIOD_CACHE_SIZE = 100_000
 
 
 class Origin(StrEnum):
@@ -138,6 +139,8 @@ class Catalog:
             sorted(regimes, key=lambda r: r.effective_from)
         )
         self.files: tuple[str, ...] = tuple(files)
+        # Periods are pure and batches repeat the same dates and severities: remember them.
+        self._periods: dict[tuple[object, ...], DisplayPeriod | NotPublicised] = {}
 
     def __len__(self) -> int:
         return len(self._versions)
@@ -222,7 +225,15 @@ class Catalog:
                 field=start_field,
                 rule="required",
             )
-        return compute_period(
+        summary = content.get(SUMMARY_PROCEDURE_FIELD) is True
+        key = (item.code, item.effective_from, start, end, severity, types, summary,
+               publicise_minor)  # fmt: skip
+        known = self._periods.get(key)
+        if known is not None:
+            return known
+        if len(self._periods) > PERIOD_CACHE_SIZE:
+            self._periods.clear()
+        period = compute_period(
             rule,
             self.regimes,
             start=start if isinstance(start, dt.date) else dt.date.min,
@@ -231,6 +242,8 @@ class Catalog:
             topics=item.topics,
             severity=Severity(severity) if isinstance(severity, str) else None,
             penalty_types=[PenaltyType(t) for t in types] if isinstance(types, tuple) else (),
-            summary_procedure=content.get(SUMMARY_PROCEDURE_FIELD) is True,
+            summary_procedure=summary,
             publicise_minor=publicise_minor,
         )
+        self._periods[key] = period
+        return period
