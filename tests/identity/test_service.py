@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.errors import Conflict, InvalidInput, NotFound
-from chengxin.identity import service
+from chengxin.identity import organisations, service
 from chengxin.identity.models import (
     IdentityReview,
     OccupationGroup,
@@ -171,11 +171,14 @@ def test_r1_3_organisation_links_reach_the_responsible_people_by_date(
     rep = register(sessions, keys, now).subject_id
     other = register(sessions, keys, now, number="440305198001011235", name="李四").subject_id
     with sessions() as session, session.begin():
-        org = service.register_organisation(session, keys, now, USCC.lower(), "示例建筑有限公司")
-        assert (
-            service.register_organisation(session, keys, now, USCC, "x").outcome is Outcome.EXISTING
+        org = organisations.register_organisation(
+            session, keys, now, USCC.lower(), "示例建筑有限公司"
         )
-        link = partial(service.link_person_to_organisation, session, now)
+        assert (
+            organisations.register_organisation(session, keys, now, USCC, "x").outcome
+            is Outcome.EXISTING
+        )
+        link = partial(organisations.link_person_to_organisation, session, now)
         org_id = org.subject_id
         link(person_id=rep, organisation_id=org_id, role=OrgRole.LEGAL_REPRESENTATIVE,
              start=dt.date(2020, 1, 1), end=dt.date(2024, 6, 30))  # fmt: skip
@@ -191,10 +194,10 @@ def test_r1_3_organisation_links_reach_the_responsible_people_by_date(
             link(person_id=org_id, organisation_id=rep, role=OrgRole.LEGAL_REPRESENTATIVE,
                  start=dt.date(2024, 7, 1))  # fmt: skip
     with sessions() as session:
-        assert service.responsible_people(session, org.subject_id, dt.date(2023, 5, 1)) == [
+        assert organisations.responsible_people(session, org.subject_id, dt.date(2023, 5, 1)) == [
             (rep, OrgRole.LEGAL_REPRESENTATIVE)
         ]
-        assert service.responsible_people(session, org.subject_id, dt.date(2025, 5, 1)) == [
+        assert organisations.responsible_people(session, org.subject_id, dt.date(2025, 5, 1)) == [
             (other, OrgRole.RESPONSIBLE_PERSON)
         ]
 
@@ -204,7 +207,7 @@ def test_r2_4_occupations_with_licence_and_validity(
 ) -> None:
     person = register(sessions, keys, now).subject_id
     with sessions() as session, session.begin():
-        add = partial(service.add_occupation, session, now, person_id=person)
+        add = partial(organisations.add_occupation, session, now, person_id=person)
         add(group=OccupationGroup.LAWYER, valid_from=dt.date(2015, 3, 1),
             valid_to=dt.date(2020, 2, 28), licence_number="11101201510000001",
             issuer="北京市司法局")  # fmt: skip
@@ -214,12 +217,12 @@ def test_r2_4_occupations_with_licence_and_validity(
                 licence_number="x" * 65)  # fmt: skip
         assert info.value.field == "licence_number"
     with sessions() as session:
-        assert [o.group for o in service.occupations_of(session, person, dt.date(2018, 1, 1))] == [
-            OccupationGroup.LAWYER
-        ]
-        assert [o.group for o in service.occupations_of(session, person, dt.date(2026, 1, 1))] == [
-            OccupationGroup.TEACHER
-        ]
+        assert [
+            o.group for o in organisations.occupations_of(session, person, dt.date(2018, 1, 1))
+        ] == [OccupationGroup.LAWYER]
+        assert [
+            o.group for o in organisations.occupations_of(session, person, dt.date(2026, 1, 1))
+        ] == [OccupationGroup.TEACHER]
 
 
 def test_rotation_then_reencrypt_moves_every_row_and_keeps_values(

@@ -18,7 +18,7 @@ from chengxin.collection.models import Source
 from chengxin.collection.readers import FileFormat, RawRow, Table
 from chengxin.demo.generator import DemoPerson, generate
 from chengxin.demo.records import SOURCES, demo_rows
-from chengxin.identity import service
+from chengxin.identity import organisations, service
 from chengxin.identity.models import Subject
 from chengxin.identity.service import Outcome
 from chengxin.keys import KeyRing
@@ -56,7 +56,7 @@ def load_demo(
             for p in data.people
         ]
         orgs_done = [
-            service.register_organisation(session, keys, now, o.uscc, o.name)
+            organisations.register_organisation(session, keys, now, o.uscc, o.name)
             for o in data.organisations
         ]
         person_ids = [r.subject_id for r in people_done]
@@ -68,13 +68,13 @@ def load_demo(
         links = [k for k in data.links if k.organisation in fresh_orgs]
         occupations = [o for o in data.occupations if o.person in fresh_people]
         for link in links:
-            service.link_person_to_organisation(
+            organisations.link_person_to_organisation(
                 session, now, person_id=person_ids[link.person],
                 organisation_id=org_ids[link.organisation], role=link.role,
                 start=link.start, end=link.end,
             )  # fmt: skip
         for occ in occupations:
-            service.add_occupation(
+            organisations.add_occupation(
                 session, now, person_id=person_ids[occ.person], group=occ.group,
                 valid_from=occ.valid_from, valid_to=occ.valid_to,
                 licence_number=occ.licence_number, issuer=occ.issuer,
