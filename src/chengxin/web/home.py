@@ -11,7 +11,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
 from chengxin.clock import china_today
+from chengxin.collection.models import Source
 from chengxin.identity.models import Subject, SubjectKind
+from chengxin.records.models import Record, RecordStatus
 from chengxin.runtime import Runtime
 
 router = APIRouter(include_in_schema=False)
@@ -24,6 +26,8 @@ TEXT = {
         "items": "现行目录事项",
         "people": "已登记自然人",
         "orgs": "已登记组织",
+        "records": "现行信用记录",
+        "sources": "数据提供单位",
         "links": "接口",
         "catalog": "公共信用信息目录（JSON）",
         "api": "接口说明（OpenAPI）",
@@ -38,6 +42,8 @@ TEXT = {
         "items": "Catalog items in force",
         "people": "Registered natural persons",
         "orgs": "Registered organisations",
+        "records": "Records in force",
+        "sources": "Data-providing units",
         "links": "Interfaces",
         "catalog": "Public credit information catalog (JSON)",
         "api": "API description (OpenAPI)",
@@ -52,6 +58,10 @@ def home(request: Request, lang: Literal["zh", "en"] = "zh") -> HTMLResponse:
     today: dt.date = china_today(runtime.clock())
     with runtime.sessions() as session:
         found = session.execute(select(Subject.kind, func.count()).group_by(Subject.kind)).all()
+        records = session.scalar(
+            select(func.count()).select_from(Record).where(Record.status == RecordStatus.ACTIVE)
+        )
+        source_count = session.scalar(select(func.count()).select_from(Source))
     counts: dict[SubjectKind, int] = dict(found)
     t = TEXT[lang]
     other = "en" if lang == "zh" else "zh"
@@ -60,6 +70,8 @@ def home(request: Request, lang: Literal["zh", "en"] = "zh") -> HTMLResponse:
         (t["items"], str(len(runtime.catalog.items(today)))),
         (t["people"], str(counts.get(SubjectKind.PERSON, 0))),
         (t["orgs"], str(counts.get(SubjectKind.ORGANISATION, 0))),
+        (t["records"], str(records or 0)),
+        (t["sources"], str(source_count or 0)),
     ]
     table = "".join(
         f"<tr><th scope='row'>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows
