@@ -38,6 +38,14 @@ def test_postgresql_url_gets_the_psycopg_driver() -> None:
             "CHENGXIN_DATABASE_URL",
             "sqlite: or postgresql",
         ),
+        (
+            {"CHENGXIN_MAX_UPLOAD_BYTES": "12"},
+            "CHENGXIN_MAX_UPLOAD_BYTES",
+            "greater than or equal to 1024",
+        ),
+        ({"CHENGXIN_MAX_UPLOAD_BYTES": "1e99"}, "CHENGXIN_MAX_UPLOAD_BYTES", "integer"),
+        ({"CHENGXIN_MAX_BATCH_ROWS": "0"}, "CHENGXIN_MAX_BATCH_ROWS", "greater than or equal to 1"),
+        ({"CHENGXIN_MAX_BATCH_ROWS": "9" * 40}, "CHENGXIN_MAX_BATCH_ROWS", "less than or equal to"),
     ],
 )
 def test_bad_values_name_the_variable_and_rule(
