@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import tempfile
 import uuid
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chengxin.access.deps import CurrentSource
@@ -23,23 +20,6 @@ from chengxin.errors import TooLarge
 from chengxin.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["collection"])
-
-
-class ReceiptOut(BaseModel):
-    batch_id: uuid.UUID
-    source: str
-    received_at: dt.datetime
-    file_name: str | None
-    file_format: str
-    encoding: str | None
-    item_code: str | None
-    rows_total: int
-    accepted: int
-    duplicate: int
-    corrected: int
-    revoked: int
-    waiting: int = Field(description="Rows held in identity review cases (name mismatch)")
-    refused: int
 
 
 class RecordIn(BaseModel):
@@ -55,11 +35,6 @@ class RecordIn(BaseModel):
     fields: dict[str, Any] = Field(default_factory=dict, max_length=200)
 
 
-def _answer(receipt: Receipt) -> JSONResponse:
-    body = ReceiptOut(**asdict(receipt)).model_dump(mode="json")
-    return JSONResponse(body, status_code=201)
-
-
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -68,7 +43,7 @@ def _runtime(request: Request) -> Runtime:
 @router.post(
     "/batches",
     status_code=201,
-    response_model=ReceiptOut,
+    response_model=Receipt,
     summary="Upload a batch file (CSV UTF-8/GB18030, XLSX, JSON Lines)",
 )
 def post_batch(
@@ -76,7 +51,7 @@ def post_batch(
     source_id: CurrentSource,
     file: Annotated[UploadFile, File(description="The batch file")],
     item: Annotated[str | None, Form(max_length=64, description="Item of every row")] = None,
-) -> JSONResponse:
+) -> Receipt:
     rt = _runtime(request)
     limits = Limits(max_bytes=rt.settings.max_upload_bytes, max_rows=rt.settings.max_batch_rows)
     with tempfile.TemporaryDirectory(prefix="chengxin-upload-") as tmp:
@@ -89,34 +64,31 @@ def post_batch(
             )
         with rt.sessions() as session:
             code = session.get_one(Source, source_id).code
-        receipt = service.ingest_file(
+        return service.ingest_file(
             rt.sessions, rt.keys, rt.catalog, rt.clock, path=path, source_code=code,
             item_code=item, actor=f"source:{code}", limits=limits,
             file_name=(file.filename or "upload")[-255:],
         )  # fmt: skip
-    return _answer(receipt)
 
 
 @router.post(
     "/records",
     status_code=201,
-    response_model=ReceiptOut,
+    response_model=Receipt,
     summary="Send one record",
 )
-def post_record(request: Request, source_id: CurrentSource, record: RecordIn) -> JSONResponse:
+def post_record(request: Request, source_id: CurrentSource, record: RecordIn) -> Receipt:
     rt = _runtime(request)
-    receipt = service.ingest_record(
+    return service.ingest_record(
         rt.sessions, rt.keys, rt.catalog, rt.clock, source_id=source_id,
         record=record.model_dump(), actor="api",
     )  # fmt: skip
-    return _answer(receipt)
 
 
-@router.get("/batches/{batch_id}", response_model=ReceiptOut, summary="A batch's receipt")
-def get_batch(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -> ReceiptOut:
+@router.get("/batches/{batch_id}", response_model=Receipt, summary="A batch's receipt")
+def get_batch(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -> Receipt:
     with _runtime(request).sessions() as session:
-        receipt = service.batch_receipt(session, batch_id, source_id)
-    return ReceiptOut(**asdict(receipt))
+        return service.batch_receipt(session, batch_id, source_id)
 
 
 @router.get(

@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
@@ -54,7 +55,7 @@ class Receipt:
     duplicate: int
     corrected: int
     revoked: int
-    waiting: int
+    waiting: Annotated[int, Field(description="Rows held in identity review cases (name mismatch)")]
     refused: int
 
 
