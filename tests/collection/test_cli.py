@@ -145,3 +145,26 @@ def test_r2_5_grants_respect_the_catalog_and_members_are_recorded(
         capsys, "ingest", str(path), "--source", "LAWYERS", "--item", "QUAL-LAWYER", "--json"
     )
     assert json.loads(out)["accepted"] == 1
+
+
+def test_r1_2_the_review_queue_says_which_batch_row_a_case_holds(
+    node: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "sources", "add", "TAX-BJ", "--name", "税务局", "--region", "110000",
+        "--kind", "government_department")  # fmt: skip
+    run(capsys, "sources", "grant", "TAX-BJ", "PENALTY-TAX")
+    first = write_csv(node / "a.csv", PENALTY_HEADERS, [penalty_row(1, name="张三")])
+    second = write_csv(node / "b.csv", PENALTY_HEADERS, [penalty_row(1, name="张叁", record="R9")])
+    run(capsys, "ingest", str(first), "--source", "TAX-BJ", "--item", "PENALTY-TAX")
+    code, out, _ = run(
+        capsys, "ingest", str(second), "--source", "TAX-BJ", "--item", "PENALTY-TAX", "--json"
+    )
+    batch = json.loads(out)["batch_id"]
+    code, out, _ = run(capsys, "identity", "reviews", "--json")
+    (case,) = json.loads(out)
+    assert case["held_row"] == {"source": "TAX-BJ", "batch": batch, "row": 2, "item": "PENALTY-TAX"}
+    assert "R9" not in out  # the held data itself is not shown
+    code, out, _ = run(capsys, "identity", "decide", case["id"], "--decision", "name_changed",
+                       "--reason", "更名", "--actor", "op-01")  # fmt: skip
+    assert code == 0
+    assert out.strip().endswith("the row it held: created")

@@ -87,7 +87,7 @@ def reviews(
     rt = runtime()
     with rt.sessions() as session:
         cases = service.list_reviews(session, rt.keys, None if show_all else ReviewState.PENDING)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": str(c.id),
             "state": c.state.value,
@@ -96,6 +96,7 @@ def reviews(
             "submitted_by": c.submitted_by,
             "opened_at": c.opened_at.isoformat(),
             "waiting_data": c.payload is not None,
+            "held_row": _held_row(c.payload),
         }
         for c in cases
     ]
@@ -105,10 +106,19 @@ def reviews(
     if not rows:
         typer.echo("no identity review cases")
     for r in rows:
+        held = r["held_row"]
+        where = f"  holds {held['item']} row {held['row']} of batch {held['batch']}" if held else ""
         typer.echo(
             f"{r['id']}  {r['state']:<12} on file {r['name_on_file']}  incoming "
-            f"{r['incoming_name']}  from {r['submitted_by']}  {r['opened_at']}"
+            f"{r['incoming_name']}  from {r['submitted_by']}  {r['opened_at']}{where}"
         )
+
+
+def _held_row(payload: dict[str, object] | None) -> dict[str, object] | None:
+    """Where the data a case holds came from (batch, row, item), without the data itself."""
+    if not payload or "batch" not in payload:
+        return None
+    return {k: payload.get(k) for k in ("source", "batch", "row", "item")}
 
 
 @identity_app.command("decide")
