@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import psycopg
 from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session
 
 
@@ -38,15 +39,22 @@ def bulk_insert(
     converted = list(zip(*values, strict=True))
     raw = connection.connection.dbapi_connection
     quoted = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
-    if dialect.name == "postgresql":
-        pg = cast("psycopg.Connection[Any]", raw)
-        with pg.cursor() as cursor, cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
-            for row in converted:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in names)
-    cursor = cast("Any", raw).cursor()
+    statement = f"bulk insert into {table.name}"
     try:
-        cursor.executemany(f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})", converted)  # noqa: S608
-    finally:
-        cursor.close()
+        if dialect.name == "postgresql":
+            pg = cast("psycopg.Connection[Any]", raw)
+            copy_sql = f"COPY {table.name} ({quoted}) FROM STDIN"
+            with pg.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                for row in converted:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in names)
+        cursor = cast("Any", raw).cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})", converted)  # noqa: S608
+        finally:
+            cursor.close()
+    except dialect.loaded_dbapi.Error as exc:
+        # Raise what SQLAlchemy would have raised (IntegrityError, OperationalError …), so that
+        # callers handle a raw-cursor failure like any other, e.g. retry a batch on a unique key.
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc

@@ -144,6 +144,10 @@ def test_r2_2_one_record_as_json(api: Api) -> None:
     )
     assert unknown.status_code == 422
     assert unknown.json()["field"] == "colour"
+    smuggled = {**body, "record_id": "J-3", "fields": {**body["fields"], "id_number": person(9)}}  # type: ignore[dict-item]
+    refused = api.client.post("/api/v1/records", headers=api.auth("TAX-A"), json=smuggled)
+    assert refused.status_code == 422
+    assert (refused.json()["field"], refused.json()["rule"]) == ("fields.id_number", "reserved")
     long_name = api.client.post(
         "/api/v1/records", headers=api.auth("TAX-A"), json={**body, "name": "张" * 100}
     )

@@ -337,3 +337,35 @@ def test_r2_4_qualification_records_record_occupations_and_filter_records(
 
 def penalties_file(tmp_path: Path, rows: list[list[str]]) -> Path:
     return write_csv(tmp_path / "p.csv", PENALTY_HEADERS, rows)
+
+
+def test_r1_2_two_sources_racing_to_register_one_person_both_land(
+    committing_sessions: object, keys: object, catalog: object
+) -> None:
+    """On PostgreSQL the later transaction hits the unique key and is retried as a whole; the
+    retry must see its row again (SQLite queues the two writers instead)."""
+    import threading  # noqa: PLC0415
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    node = Node(committing_sessions, keys, catalog)  # type: ignore[arg-type]
+    with node.sessions() as session:
+        from chengxin.collection import sources  # noqa: PLC0415
+
+        source_id = sources.source_by_code(session, "TAX-BJ").id
+    fields = dict(zip(["decision_number", "decision_date", "authority", "violation_type", "facts",
+                       "legal_provisions", "penalty_types", "penalty_content", "fine_amount", "severity"],
+                      penalty_row(1)[3:], strict=True))  # fmt: skip
+    barrier = threading.Barrier(2)
+
+    def send(record_id: str) -> int:
+        barrier.wait()
+        receipt = service.ingest_record(
+            node.sessions, node.keys, node.catalog, lambda: node.now, source_id=source_id, actor="t",
+            record={"id_number": person(7), "name": "吴七", "item": "PENALTY-TAX",
+                    "record_id": record_id, "action": "add", "fields": fields},
+        )  # fmt: skip
+        return receipt.accepted
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(send, ["A", "B"])) == [1, 1]
+    assert (count(node, Subject), count(node, Record)) == (1, 2)

@@ -21,6 +21,7 @@ from chengxin.clock import Clock
 from chengxin.collection.ingest import Receipt, ingest_table, receipt_of
 from chengxin.collection.models import Batch, BatchError, Source
 from chengxin.collection.readers import FileFormat, Limits, RawRow, Table, open_table
+from chengxin.collection.rows import STANDARD
 from chengxin.collection.sources import source_by_code
 from chengxin.errors import InvalidInput, NotFound
 from chengxin.keys import KeyRing
@@ -94,6 +95,11 @@ def ingest_record(
         raise InvalidInput(
             "must be an object of field names to values", field="fields", rule="type"
         )
+    reserved = sorted(set(fields) & set(STANDARD))
+    if reserved:
+        raise InvalidInput(
+            "is a top-level key, not a field", field=f"fields.{reserved[0]}", rule="reserved"
+        )
     values = {k: v for k, v in record.items() if k != "fields"} | fields
     canonical = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
     if len(canonical.encode()) > MAX_RECORD_BYTES:
@@ -101,12 +107,13 @@ def ingest_record(
             f"must be at most {MAX_RECORD_BYTES} bytes", field="body", rule="max-size"
         )
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    table = Table(FileFormat.JSONL, None, tuple(values), iter([RawRow(1, values)]))
 
     def work(session: Session) -> Receipt:
         source = session.get(Source, source_id)
         if source is None:
             raise NotFound("no such source", field="source")
+        # Built afresh for each attempt: a retry must see the row again.
+        table = Table(FileFormat.JSONL, None, tuple(values), iter([RawRow(1, values)]))
         return ingest_table(
             session, keys, catalog, clock(), source=source, table=table,
             content_sha256=digest, file_name=None, item_code=None, actor=actor, strict=True,
