@@ -81,7 +81,8 @@ def record_facts(
         content=content,
         content_hash=digest,
         item_version=item.effective_from,
-        document_number=document if isinstance(document, str) else None,
+        # The column holds 100 characters; an operator's item may allow longer numbers.
+        document_number=document[:100] if isinstance(document, str) else None,
         decision_date=decision,
         occurrence_date=conduct if isinstance(conduct, dt.date) else decision,
         severity=severity if isinstance(severity, str) else None,
