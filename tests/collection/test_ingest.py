@@ -369,3 +369,26 @@ def test_r1_2_two_sources_racing_to_register_one_person_both_land(
     with ThreadPoolExecutor(2) as pool:
         assert list(pool.map(send, ["A", "B"])) == [1, 1]
     assert (count(node, Subject), count(node, Record)) == (1, 2)
+
+
+def test_r2_3_a_revocation_in_the_same_batch_repeats_the_latest_content(
+    node: Node, tmp_path: Path
+) -> None:
+    headers = [*PENALTY_HEADERS, "操作"]
+    node.ingest(write_csv(tmp_path / "a.csv", headers, [[*penalty_row(2), "新增"]]))
+    rows = [
+        [*penalty_row(1), "新增"], [*penalty_row(1, fine="7000"), "更正"], [*penalty_row(1, fine="7000"), "撤销"],
+        [*penalty_row(2, fine="9000"), "更正"], [*penalty_row(2, fine="9000"), "撤销"],
+    ]  # fmt: skip
+    receipt = node.ingest(write_csv(tmp_path / "b.csv", headers, rows))
+    assert (receipt.accepted, receipt.corrected, receipt.revoked) == (1, 2, 2)
+    with node.sessions() as session:
+        for record in session.scalars(select(Record)):
+            versions = records.history(session, record.id)
+            assert versions[-1].status is RecordStatus.REVOKED
+            assert (
+                json.loads(versions[-1].content)["fine_amount"] == "7000"
+                if record.source_record_id == "R1"
+                else "9000"
+            )
+            assert versions[-1].content == versions[-2].content

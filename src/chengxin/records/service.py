@@ -141,7 +141,7 @@ class _Writer:
         else:
             self.updates.setdefault(st.id, {}).update(changed)
         # A revocation repeats the last content, so that each version reads on its own.
-        self.version(st, row, change, columns or _last_columns(st, self.versions))
+        self.version(st, row, change, columns or _last_columns(st))
 
     def write(self, session: Session) -> None:
         if self.new_records:
@@ -193,11 +193,10 @@ def apply_submissions(
     return outcomes
 
 
-def _last_columns(st: _State, versions: list[dict[str, Any]]) -> dict[str, Any]:
-    for v in reversed(versions):
-        if v["record_id"] == st.id and "content" in v:
-            return {c: v[c] for c in _STATE_COLUMNS}
-    return {}  # filled from the database by _fill_revocations
+def _last_columns(st: _State) -> dict[str, Any]:
+    """The current content of a record created in this batch; {} for one already stored, whose
+    current row `_fill_revocations` reads after this batch's updates are written."""
+    return {} if st.values is None else {c: st.values[c] for c in _STATE_COLUMNS}
 
 
 def _fill_revocations(session: Session, versions: list[dict[str, Any]]) -> None:
