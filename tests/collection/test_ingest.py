@@ -386,9 +386,6 @@ def test_r2_3_a_revocation_in_the_same_batch_repeats_the_latest_content(
         for record in session.scalars(select(Record)):
             versions = records.history(session, record.id)
             assert versions[-1].status is RecordStatus.REVOKED
-            assert (
-                json.loads(versions[-1].content)["fine_amount"] == "7000"
-                if record.source_record_id == "R1"
-                else "9000"
-            )
+            expected = "7000" if record.source_record_id == "R1" else "9000"
+            assert json.loads(versions[-1].content)["fine_amount"] == expected
             assert versions[-1].content == versions[-2].content
