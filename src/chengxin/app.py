@@ -16,11 +16,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chengxin import __version__, problems
+from chengxin.access.api import router as access_router
+from chengxin.access.ratelimit import RateLimiter
 from chengxin.catalog.api import router as catalog_router
 from chengxin.collection.api import router as collection_router
 from chengxin.collection.quality_api import router as quality_router
+from chengxin.consents.api import router as consents_router
+from chengxin.ledger.api import router as ledger_router
+from chengxin.ledger.checkpointer import Checkpointer
 from chengxin.logs import request_id
 from chengxin.problems import internal_error, problem_response
+from chengxin.queries.api import router as queries_router
+from chengxin.requesters.api import router as requesters_router
 from chengxin.runtime import Runtime
 from chengxin.web.home import router as home_router
 
@@ -129,7 +136,10 @@ class _BodyTooLarge(Exception):
 def create_app(runtime: Runtime) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        checkpointer = Checkpointer(runtime)
+        checkpointer.start()
         yield
+        checkpointer.stop()
         runtime.close()
 
     app = FastAPI(
@@ -142,6 +152,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.state.catalog = runtime.catalog
     app.state.keys = runtime.keys
+    app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
     problems.install(app)
 
     @app.get("/healthz", tags=["ops"], responses={503: {"description": "database unreachable"}})
@@ -154,9 +165,14 @@ def create_app(runtime: Runtime) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "version": __version__, "database": "ok"})
 
+    app.include_router(access_router)
+    app.include_router(queries_router)
+    app.include_router(ledger_router)
     app.include_router(catalog_router)
     app.include_router(collection_router)
     app.include_router(quality_router)
+    app.include_router(requesters_router)
+    app.include_router(consents_router)
     app.include_router(home_router)
     # Multipart framing and form fields need a little room beyond the largest file.
     app.add_middleware(

@@ -10,15 +10,20 @@ from typing import Annotated
 
 import typer
 
+from chengxin.access.cli import accounts_app
 from chengxin.catalog.cli import app as catalog_app
 from chengxin.cli_support import emit_json, err, runtime
 from chengxin.collection.cli import batches_app, ingest, sources_app
 from chengxin.collection.quality_cli import quality_app
+from chengxin.consents.cli import consents_app
 from chengxin.demo.cli import demo
 from chengxin.errors import ChengxinError
 from chengxin.identity.cli import id_app, identity_app, uscc_app
 from chengxin.keys import create_key_file, load_key_file, save_key_file
+from chengxin.ledger.cli import ledger_app
+from chengxin.queries.cli import queries_app
 from chengxin.records.cli import records_app
+from chengxin.requesters.cli import requesters_app
 from chengxin.sealed import reencrypt_all
 
 app = typer.Typer(
@@ -42,6 +47,11 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(batches_app, name="batches")
 app.add_typer(records_app, name="records")
 app.add_typer(quality_app, name="quality")
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(queries_app, name="queries")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(requesters_app, name="requesters")
+app.add_typer(consents_app, name="consents")
 app.command()(demo)
 app.command()(ingest)
 

@@ -124,5 +124,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def all_models_metadata() -> MetaData:
     """The metadata with every domain's tables imported (for Alembic and checks)."""
+    # Imported here, not at the top: the model modules import this one.
+    import chengxin.access.models  # noqa: PLC0415
+    import chengxin.collection.models  # noqa: PLC0415
+    import chengxin.consents.models  # noqa: PLC0415
+    import chengxin.identity.models  # noqa: PLC0415
+    import chengxin.ledger.models  # noqa: PLC0415
+    import chengxin.queries.models  # noqa: PLC0415
+    import chengxin.records.models  # noqa: PLC0415
+    import chengxin.requesters.models  # noqa: F401, PLC0415
 
     return Base.metadata

@@ -73,3 +73,17 @@ class TooLarge(ChengxinError):
     status = 413
     title = "Too large"
     type_slug = "too-large"
+
+
+class TooManyRequests(ChengxinError):
+    """A rate limit or login throttle; `retry_after` seconds until the next try may succeed."""
+
+    status = 429
+    title = "Too many requests"
+    type_slug = "too-many-requests"
+
+    def __init__(
+        self, message: str, *, retry_after: int, field: str | None = None, rule: str | None = None
+    ) -> None:
+        super().__init__(message, field=field, rule=rule)
+        self.retry_after = retry_after

@@ -126,8 +126,12 @@ class KeyRing:
         return self.signing_key.public_key()
 
     @property
+    def public_key_raw(self) -> bytes:
+        return self.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    @property
     def public_key_b64(self) -> str:
-        return _b64(self.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+        return _b64(self.public_key_raw)
 
     def sign(self, message: bytes) -> bytes:
         return self.signing_key.sign(message)

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from chengxin.errors import ChengxinError
+from chengxin.errors import ChengxinError, TooManyRequests
 from chengxin.logs import request_id
 
 PROBLEM_JSON = "application/problem+json"
@@ -53,9 +53,12 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ChengxinError)  # noqa: S101  (registered for this class only)
     if exc.status >= 500:
         log.error("domain error %s", type(exc).__name__)
-    return problem(
+    response = problem(
         exc.status, exc.title, exc.type_slug, str(exc), request, field=exc.field, rule=exc.rule
     )
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

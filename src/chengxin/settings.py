@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     log_level: LogLevel = LogLevel.INFO
     log_json: bool = True
     region_code: Annotated[str, Field(pattern=r"^\d{6}$")] = "110000"
+    # Access (issue C)
+    cookie_secure: bool = Field(default=True, description="Session cookies only over HTTPS")
+    session_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 8
+    rate_limit_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = 600
+    flag_subjects_per_hour: Annotated[int, Field(ge=1, le=1_000_000)] = 100
+    flag_refusals_per_hour: Annotated[int, Field(ge=1, le=1_000_000)] = 5
+    checkpoint_seconds: Annotated[float, Field(ge=0.1, le=3600)] = 2.0
 
     @field_validator("database_url")
     @classmethod
@@ -64,6 +71,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'chengxin.db').resolve()}"
+
+    @property
+    def ledger_origin(self) -> str:
+        """The checkpoint origin line (C2SP tlog-checkpoint): names this node's log."""
+        return f"chengxin/ledger/{self.region_code}"
 
     @property
     def resolved_key_file(self) -> Path:

@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from chengxin import problems
-from chengxin.catalog.api import router
+from chengxin import migrate
+from chengxin.app import create_app
 from chengxin.catalog.schema import Catalog
 from chengxin.clock import fixed_clock
+from chengxin.keys import create_key_file
+from chengxin.runtime import Runtime
+from chengxin.settings import load_settings
 
 NOW = dt.datetime(2026, 3, 31, 17, 0, tzinfo=dt.UTC)  # 2026-04-01 01:00 in Beijing
 
 
 @pytest.fixture
-def client(shipped: Catalog) -> TestClient:
-    app = FastAPI()
-    app.state.catalog = shipped
-    app.state.clock = fixed_clock(NOW)
-    problems.install(app)
-    app.include_router(router)
-    return TestClient(app)
+def client(shipped: Catalog, tmp_path: Path) -> Iterator[TestClient]:
+    """The real app (the catalog is public, but every route passes the permission check)."""
+    settings = load_settings({"CHENGXIN_DATA_DIR": str(tmp_path)})
+    create_key_file(settings.resolved_key_file, NOW)
+    rt = Runtime(settings, clock=fixed_clock(NOW))
+    rt.__dict__["catalog"] = shipped  # the session's loaded catalog, not a second load
+    migrate.upgrade(rt.engine)
+    with TestClient(create_app(rt)) as test_client:
+        yield test_client
 
 
 def test_r2_1_items_in_force_today_in_china(client: TestClient, shipped: Catalog) -> None:

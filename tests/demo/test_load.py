@@ -9,8 +9,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.catalog.loader import load_catalog
 from chengxin.collection.models import Batch, Source
+from chengxin.demo.access import load_access_demo
 from chengxin.demo.service import load_demo
 from chengxin.keys import KeyRing
+from chengxin.ledger.service import latest_checkpoint
+from chengxin.ledger.service import size as ledger_size
+from chengxin.ledger.verify import verify_ledger
+from chengxin.queries.register import list_register
+from chengxin.queries.rules import Outcome
 from chengxin.records.models import Record
 
 
@@ -30,3 +36,22 @@ def test_demo_records_from_six_sources_are_all_accepted(
     assert {"PENALTY-TAX", "JUDICIAL-DISHONEST-DEBTOR", "VOLUNTEER-SERVICE-HOURS"} <= items
     again = load_demo(sessions, keys, catalog, now, people=300, seed=3)
     assert (again.people, again.records) == (0, 0)
+
+
+def test_r3_2_the_demo_registers_three_queries_one_refused_and_signs_a_checkpoint(
+    sessions: sessionmaker[Session], keys: KeyRing, now: dt.datetime
+) -> None:
+    catalog = load_catalog()
+    load_demo(sessions, keys, catalog, now, people=100, seed=5)
+    result = load_access_demo(sessions, keys, catalog, now, people=100, seed=5, origin="t/demo")
+    assert (result.requesters, result.queries) == (3, 3)
+    with sessions() as session:
+        rows = {q.actor: q for q, _code in list_register(session)}
+        assert rows["demo:DEMO-BANK"].outcome == Outcome.ANSWERED
+        assert rows["demo:DEMO-BANK"].record_count > 0
+        assert rows["demo:DEMO-HR"].refusal == "consent-required"
+        assert rows["demo:DEMO-MARKET"].legal_basis
+        checkpoint = latest_checkpoint(session)
+        assert checkpoint is not None
+        assert checkpoint.tree_size == ledger_size(session)
+        assert verify_ledger(session, keys, origin="t/demo").ok

@@ -1,29 +1,147 @@
-"""FastAPI dependencies that say who is calling. Issue C adds roles and the permission table."""
+"""The one place permissions are enforced (R-3.1): `allowed(Permission.X)` on every route.
+
+It finds the caller — an API key (`Authorization: Bearer …` or `X-API-Key`), else a session
+cookie, else the public — checks the role table, the rate limit, CSRF on session writes and the
+requester blacklist, and hands the route a `Principal`.
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
-from chengxin.access.models import KeyOwner
-from chengxin.access.service import authenticate
+from chengxin.access import accounts
+from chengxin.access.models import ApiKey, KeyOwner
+from chengxin.access.permissions import Permission, Role
+from chengxin.access.principal import PUBLIC, Principal
+from chengxin.access.ratelimit import RateLimiter
+from chengxin.access.service import key_of
+from chengxin.errors import Forbidden, TooManyRequests, Unauthenticated
+from chengxin.queries.service import register_blacklisted_attempt
+from chengxin.requesters.models import Requester, RequesterKind
 from chengxin.runtime import Runtime
 
+SESSION_COOKIE = "chengxin_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-def current_source_id(
-    request: Request,
-    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
-    x_api_key: Annotated[str | None, Header(description="The API key (alternative)")] = None,
-) -> uuid.UUID:
-    """The source whose API key the request carries (`Authorization: Bearer …` or `X-API-Key`)."""
-    token = x_api_key
-    if authorization and authorization[:7].lower() == "bearer ":
-        token = authorization[7:]
-    runtime: Runtime = request.app.state.runtime
+
+def session_cookie_name(secure: bool) -> str:
+    # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only and path /.
+    return f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
+
+
+def _token(request: Request) -> str | None:
+    authorization = request.headers.get("authorization", "")
+    if authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def _key_principal(runtime: Runtime, key: ApiKey) -> Principal:
+    actor = f"key:{key.prefix}"
+    if key.owner_kind == KeyOwner.SOURCE:
+        return Principal(role=Role.SOURCE, actor=actor, source_id=key.owner_id)
+    if key.owner_kind == KeyOwner.NODE:
+        return Principal(role=Role.NODE, actor=actor)
     with runtime.sessions() as session:
-        return authenticate(session, token, KeyOwner.SOURCE)
+        kind = session.get_one(Requester, key.owner_id).kind
+    role = Role.DEPARTMENT if kind == RequesterKind.GOVERNMENT_DEPARTMENT else Role.REQUESTER
+    return Principal(role=role, actor=actor, requester_id=key.owner_id)
 
 
-CurrentSource = Annotated[uuid.UUID, Depends(current_source_id)]
+def resolve_principal(request: Request) -> Principal:
+    runtime: Runtime = request.app.state.runtime
+    token = _token(request)
+    if token:
+        with runtime.sessions() as session:
+            key = key_of(session, token)
+        return _key_principal(runtime, key)
+    cookie = request.cookies.get(session_cookie_name(runtime.settings.cookie_secure))
+    if cookie:
+        with runtime.sessions() as session:
+            principal = accounts.session_principal(
+                session, runtime.clock(), cookie, request.headers.get("x-csrf-token"),
+                unsafe=request.method not in SAFE_METHODS,
+            )  # fmt: skip
+        if principal is None:
+            raise Unauthenticated("the session has ended; log in again", field="session")
+        return principal
+    return PUBLIC
+
+
+def _limit_key(request: Request, principal: Principal) -> str:
+    if principal.role == Role.PUBLIC:
+        return f"client:{request.client.host if request.client else '-'}"
+    return principal.actor
+
+
+class Require:
+    """A route dependency for one permission. The role × route test reads `permission`."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(self, request: Request) -> Principal:
+        runtime: Runtime = request.app.state.runtime
+        principal = resolve_principal(request)
+        limiter: RateLimiter = request.app.state.rate_limiter
+        wait = limiter.hit(_limit_key(request, principal))
+        if wait is not None:
+            raise TooManyRequests(
+                f"more than {limiter.per_minute} requests a minute", retry_after=wait,
+                field="rate", rule="rate-limit",
+            )  # fmt: skip
+        if principal.requester_id is not None:
+            _refuse_blacklisted(runtime, principal)
+        if not principal.can(self.permission):
+            if principal.role == Role.PUBLIC:
+                raise Unauthenticated(
+                    "log in or send an API key", field="credentials", rule=self.permission
+                )
+            raise Forbidden(
+                f"the {principal.role} role does not have {self.permission}",
+                field="role", rule=self.permission,
+            )  # fmt: skip
+        return principal
+
+
+def _refuse_blacklisted(runtime: Runtime, principal: Principal) -> None:
+    """A blacklisted requester (违规经营黑名单) is refused everything; every try is registered."""
+    with runtime.sessions() as session, session.begin():
+        requester = session.get_one(Requester, principal.requester_id)
+        if requester.blacklisted_at is None:
+            return
+        register_blacklisted_attempt(session, runtime.clock(), principal=principal)
+    raise Forbidden(
+        "this requester is on the violation blacklist (违规经营黑名单)",
+        field="requester", rule="blacklisted",
+    )  # fmt: skip
+
+
+def allowed(permission: Permission) -> Any:
+    """`principal: Annotated[Principal, allowed(Permission.X)]` in a route's parameters."""
+    return Depends(Require(permission))
+
+
+def source_of(principal: Principal) -> uuid.UUID:
+    if principal.source_id is None:
+        raise Forbidden("only a source's API key can do this", field="api_key", rule="source-key")
+    return principal.source_id
+
+
+def _current_source(
+    principal: Annotated[Principal, allowed(Permission.OWN_RECORDS_WRITE)],
+) -> uuid.UUID:
+    return source_of(principal)
+
+
+def _quality_source(
+    principal: Annotated[Principal, allowed(Permission.OWN_QUALITY_READ)],
+) -> uuid.UUID:
+    return source_of(principal)
+
+
+CurrentSource = Annotated[uuid.UUID, Depends(_current_source)]
+QualitySource = Annotated[uuid.UUID, Depends(_quality_source)]

@@ -59,23 +59,28 @@ def revoke_api_key(session: Session, now: dt.datetime, prefix: str, *, actor: st
     return row
 
 
-def authenticate(session: Session, token: str | None, owner_kind: KeyOwner) -> uuid.UUID:
-    """The owner of a valid, unrevoked key of the given kind; Unauthenticated otherwise.
+def key_of(session: Session, token: str) -> ApiKey:
+    """The valid, unrevoked key a token belongs to; Unauthenticated otherwise.
 
     Every failure gives the same answer, so a caller cannot learn which prefixes exist."""
     refused = Unauthenticated("a valid API key is required", field="api_key", rule="api-key")
-    if not token:
-        raise refused
     try:
         prefix, secret = parse_token(token)
     except InvalidInput:
         raise refused from None
-    row = session.scalar(
-        select(ApiKey).where(
-            ApiKey.prefix == prefix, ApiKey.owner_kind == owner_kind, ApiKey.revoked_at.is_(None)
-        )
-    )
+    row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)))
     if row is None or not secret_matches(secret, row.secret_hash):
+        raise refused
+    return row
+
+
+def authenticate(session: Session, token: str | None, owner_kind: KeyOwner) -> uuid.UUID:
+    """The owner of a valid, unrevoked key of the given kind; Unauthenticated otherwise."""
+    refused = Unauthenticated("a valid API key is required", field="api_key", rule="api-key")
+    if not token:
+        raise refused
+    row = key_of(session, token)
+    if row.owner_kind != owner_kind:
         raise refused
     return row.owner_id
 

@@ -11,13 +11,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from chengxin.access.deps import allowed
+from chengxin.access.permissions import Permission
 from chengxin.catalog.schema import Catalog
 from chengxin.catalog.views import ItemDetailOut, ItemListOut, detail_view, list_view
 from chengxin.catalog.vocab import Category, Domain, InfoClass
 from chengxin.clock import Clock, china_today, system_clock
 from chengxin.errors import ConfigError
 
-router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+# The catalog is public; the check still runs (rate limits, the blacklist, the role table).
+router = APIRouter(
+    prefix="/api/v1/catalog", tags=["catalog"], dependencies=[allowed(Permission.CATALOG_READ)]
+)
 
 
 def get_catalog(request: Request) -> Catalog:

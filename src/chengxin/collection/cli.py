@@ -17,6 +17,7 @@ from chengxin.collection import service, sources
 from chengxin.collection.ingest import Receipt
 from chengxin.collection.readers import Limits
 from chengxin.errors import InvalidInput
+from chengxin.ledger.service import sign_checkpoint
 
 sources_app = typer.Typer(
     help="Data-providing units (数据提供单位), grants and API keys.", no_args_is_help=True
@@ -193,6 +194,8 @@ def ingest(
                 item_code=item, actor=actor, limits=limits,
                 progress=lambda n: bar.advance(task, n),
             )  # fmt: skip
+    with rt.sessions() as session, session.begin():  # the new versions are in the ledger: sign
+        sign_checkpoint(session, rt.keys, rt.clock(), origin=rt.settings.ledger_origin)
     _print_receipt(receipt, as_json)
 
 

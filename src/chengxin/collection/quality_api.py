@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from chengxin.access.deps import CurrentSource
+from chengxin.access.deps import QualitySource
 from chengxin.catalog.vocab import UpdateFrequency
 from chengxin.collection.quality import quality_report
 from chengxin.runtime import Runtime
@@ -85,7 +85,7 @@ class QualityOut(_Out):
         "objections are added with objections (issue D)."
     ),
 )
-def get_quality(request: Request, source_id: CurrentSource) -> QualityOut:
+def get_quality(request: Request, source_id: QualitySource) -> QualityOut:
     runtime: Runtime = request.app.state.runtime
     with runtime.sessions() as session:
         report = quality_report(session, runtime.catalog, runtime.clock(), source_id)

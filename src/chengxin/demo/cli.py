@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from chengxin.cli_support import runtime
+from chengxin.demo.access import load_access_demo
 from chengxin.demo.service import load_demo
 
 MAX_DEMO_PEOPLE = 1_000_000
@@ -18,7 +19,7 @@ def demo(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Skip if subjects exist.")] = False,
 ) -> None:
     """Create synthetic people, organisations, links, occupations and records from six sources
-    (deterministic per seed)."""
+    (deterministic per seed), three requesters, a consent and three registered queries."""
     rt = runtime()
     result = load_demo(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), people=people, seed=seed, if_empty=if_empty
@@ -26,7 +27,12 @@ def demo(
     if result.skipped:
         typer.echo("demo data skipped: the database already holds subjects")
         return
+    access = load_access_demo(
+        rt.sessions, rt.keys, rt.catalog, rt.clock(), people=people, seed=seed,
+        origin=rt.settings.ledger_origin,
+    )  # fmt: skip
     typer.echo(
         f"demo data: {result.people} people, {result.organisations} organisations, "
-        f"{result.links} links, {result.occupations} occupations, {result.records} records"
+        f"{result.links} links, {result.occupations} occupations, {result.records} records, "
+        f"{access.requesters} requesters, {access.queries} registered queries"
     )

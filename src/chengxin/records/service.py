@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from chengxin.bulk import bulk_insert
 from chengxin.catalog.schema import CatalogItem
 from chengxin.errors import NotFound
+from chengxin.ledger.service import append_entries
 from chengxin.records.models import Change, Record, RecordStatus, RecordVersion
 from chengxin.records.rules import RecordFacts
 
@@ -108,11 +109,21 @@ class _Writer:
 
     def version(self, st: _State, row: Submission, change: Change, columns: dict[str, Any]) -> None:
         self.versions.append(
-            {"id": uuid.uuid4(), "record_id": st.id, "subject_id": row.subject_id,
-             "version": st.version, "status": st.status, "change": change,
-             "reason": self.reason, "actor": self.actor, "created_at": self.now,
-             "batch_id": self.batch_id, **columns}
-        )  # fmt: skip
+            {
+                "id": uuid.uuid4(),
+                "record_id": st.id,
+                "subject_id": row.subject_id,
+                "version": st.version,
+                "status": st.status,
+                "change": change,
+                "reason": self.reason,
+                "actor": self.actor,
+                "created_at": self.now,
+                "batch_id": self.batch_id,
+                "item_code": row.item.code,
+                **columns,
+            }
+        )  # fmt: skip  (item_code is not a column: it goes into the ledger entry)
 
     def create(self, row: Submission, facts: RecordFacts) -> _State:
         columns = _facts_columns(facts)
@@ -151,6 +162,18 @@ class _Writer:
         _fill_revocations(session, self.versions)
         if self.versions:
             bulk_insert(session, RecordVersion, self.versions)
+            append_entries(session, self.now, [_ledger_entry(v) for v in self.versions])
+
+
+def _ledger_entry(version: dict[str, Any]) -> dict[str, Any]:
+    """A version as the ledger holds it: ids, codes and the content's hash, no content."""
+    return {
+        "kind": "record_version", "subject": str(version["subject_id"]),
+        "record": str(version["record_id"]), "version": version["version"],
+        "change": str(version["change"]), "status": str(version["status"]),
+        "item": version["item_code"], "content_hash": version["content_hash"],
+        "actor": version["actor"], "batch": str(version["batch_id"]),
+    }  # fmt: skip
 
 
 def _outcome(st: _State | None, row: Submission) -> RowOutcome:

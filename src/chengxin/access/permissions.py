@@ -1,0 +1,84 @@
+"""Who may do what (R-3.1): roles, permissions `scope:resource:action`, and the one table between
+them. Pure. The FastAPI dependency in `deps.py` enforces this table and nothing else does."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PUBLIC = "public"  # 社会公众: anyone, unauthenticated
+    CITIZEN = "citizen"  # 信息主体: a person, bound to their own subject
+    REQUESTER = "requester"  # 查询机构: credit agency, bank, employer, landlord … (needs consent)
+    DEPARTMENT = "department"  # 实施部门: a government department querying on a legal basis
+    SOURCE = "source"  # 数据提供单位: sends records
+    REVIEWER = "reviewer"  # 审核员: identity cases, the query register
+    OPERATOR = "operator"  # 运营人员: registries, accounts, keys, blacklist
+    AUDITOR = "auditor"  # 审计员: the full ledger, the query register, read only
+    NODE = "node"  # 其他节点: another chengxin node (issue H)
+
+
+class Permission(StrEnum):
+    """`scope:resource:action`. The scope says whose data: `public`, `own` (the caller's own subject
+    or organisation), `person` (any person, through the one door), `admin`, `audit`."""
+
+    SESSIONS_USE = "public:sessions:write"  # sign up, log in, log out, who am I
+    CATALOG_READ = "public:catalog:read"
+    LEDGER_READ = "public:ledger:read"  # checkpoints, proofs, entries as the caller may see them
+    LEDGER_READ_FULL = "audit:ledger:read"  # entries unredacted
+    OWN_RECORDS_READ = "own:records:read"  # a citizen's self-query (本人查询)
+    OWN_QUERIES_READ = "own:queries:read"  # who looked at me (R-3.7)
+    OWN_CONSENTS_WRITE = "own:consents:write"  # grant and withdraw consents
+    OWN_RECORDS_WRITE = "own:records:write"  # a source sends its records
+    OWN_QUALITY_READ = "own:quality:read"  # a source's own data-quality figures
+    PERSON_RECORDS_QUERY = "person:records:query"  # read a person's records with consent or basis
+    PERSON_IDENTITY_FULL = "person:identity:read"  # unmasked names and ID numbers in answers
+    REGISTER_READ = "audit:queries:read"  # review the query register and its flags
+    IDENTITY_REVIEW = "admin:identity:decide"
+    SOURCES_MANAGE = "admin:sources:write"
+    REQUESTERS_READ = "admin:requesters:read"
+    REQUESTERS_MANAGE = "admin:requesters:write"  # registry, staff, keys, violations, blacklist
+    ACCOUNTS_MANAGE = "admin:accounts:write"
+    CONSENTS_READ = "admin:consents:read"
+    QUALITY_READ = "admin:quality:read"
+
+
+_PUBLIC = frozenset({Permission.SESSIONS_USE, Permission.CATALOG_READ, Permission.LEDGER_READ})
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PUBLIC: _PUBLIC,
+    Role.CITIZEN: _PUBLIC
+    | {Permission.OWN_RECORDS_READ, Permission.OWN_QUERIES_READ, Permission.OWN_CONSENTS_WRITE},
+    Role.REQUESTER: _PUBLIC | {Permission.PERSON_RECORDS_QUERY},
+    Role.DEPARTMENT: _PUBLIC | {Permission.PERSON_RECORDS_QUERY, Permission.PERSON_IDENTITY_FULL},
+    Role.SOURCE: _PUBLIC | {Permission.OWN_RECORDS_WRITE, Permission.OWN_QUALITY_READ},
+    Role.REVIEWER: _PUBLIC
+    | {
+        Permission.IDENTITY_REVIEW,
+        Permission.REGISTER_READ,
+        Permission.REQUESTERS_READ,
+        Permission.CONSENTS_READ,
+        Permission.QUALITY_READ,
+    },
+    Role.OPERATOR: _PUBLIC
+    | {
+        Permission.SOURCES_MANAGE,
+        Permission.REQUESTERS_READ,
+        Permission.REQUESTERS_MANAGE,
+        Permission.ACCOUNTS_MANAGE,
+        Permission.REGISTER_READ,
+        Permission.CONSENTS_READ,
+        Permission.QUALITY_READ,
+    },
+    Role.AUDITOR: _PUBLIC
+    | {Permission.LEDGER_READ_FULL, Permission.REGISTER_READ, Permission.CONSENTS_READ},
+    Role.NODE: _PUBLIC,
+}
+
+# Roles a person logs in with (password + session); the others call with API keys.
+ACCOUNT_ROLES = frozenset({Role.CITIZEN, Role.REQUESTER, Role.DEPARTMENT, Role.REVIEWER,
+                           Role.OPERATOR, Role.AUDITOR})  # fmt: skip
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]

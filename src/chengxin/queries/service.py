@@ -1,0 +1,352 @@
+"""The one door (R-3.2): `query_person` is the only way to read a person's records. It checks role,
+purpose and consent or legal basis, filters by disclosure level and display period, and registers
+the query — refusals included — with its ledger entry in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from chengxin.access.permissions import Permission, Role
+from chengxin.access.principal import Principal
+from chengxin.catalog.schema import Catalog
+from chengxin.catalog.vocab import DisclosureLevel
+from chengxin.clock import china_today
+from chengxin.collection.models import Source
+from chengxin.consents.rules import CONSENTABLE, Purpose
+from chengxin.consents.service import check_consent, scope_of
+from chengxin.errors import ChengxinError, Forbidden, InvalidInput
+from chengxin.identity import service as identity
+from chengxin.keys import KeyRing
+from chengxin.ledger.service import append_entry
+from chengxin.queries import rules
+from chengxin.queries.models import QueryEntry
+from chengxin.queries.rules import Flag, Outcome, View
+from chengxin.records.models import Record
+from chengxin.requesters.models import Requester
+
+HOUR = dt.timedelta(hours=1)
+MAX_BASIS_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    subjects_per_hour: int
+    refusals_per_hour: int
+
+
+@dataclass(frozen=True)
+class RecordView:
+    record_id: uuid.UUID
+    item: str
+    item_name: str
+    item_name_en: str
+    category: str
+    disclosure: str
+    source: str
+    version: int
+    document_number: str | None
+    decision_date: dt.date
+    occurrence_date: dt.date
+    severity: str | None
+    display_start: dt.date | None
+    display_end: dt.date | None
+    displayed: bool  # shown to others today; a person sees their own records beyond it
+    content: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PersonReport:
+    query_id: uuid.UUID
+    ledger_index: int
+    at: dt.datetime
+    purpose: Purpose
+    found: bool  # False: no person with this ID number is registered
+    name: str | None  # masked unless the caller may see full identities
+    id_number: str | None
+    records: list[RecordView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    subject_id: uuid.UUID | None
+    view: View | None = None
+    consent_id: uuid.UUID | None = None
+    refusal: ChengxinError | None = None
+
+
+def _check_basis(legal_basis: str | None) -> str | None:
+    if legal_basis is None:
+        return None
+    basis = legal_basis.strip()
+    if not basis or len(basis) > MAX_BASIS_CHARS:
+        raise InvalidInput(
+            f"must be 1 to {MAX_BASIS_CHARS} characters", field="legal_basis", rule="length"
+        )
+    return basis
+
+
+def _decide(  # noqa: PLR0911  (one return per refusal reason)
+    session: Session,
+    keys: KeyRing,
+    now: dt.datetime,
+    *,
+    principal: Principal,
+    id_number: str | None,
+    purpose: Purpose,
+    consent_id: uuid.UUID | None,
+    legal_basis: str | None,
+) -> _Decision:
+    """Whose records, and what of them the caller may see — or why not."""
+    if principal.role == Role.CITIZEN:  # a self-query (本人查询): always the caller's own subject
+        if purpose != Purpose.SELF_QUERY:
+            return _Decision(principal.subject_id, refusal=Forbidden(
+                "a citizen queries only themself, with purpose self_query",
+                field="purpose", rule="self-query-only"))  # fmt: skip
+        return _Decision(principal.subject_id, SELF_VIEW)
+    if not principal.can(Permission.PERSON_RECORDS_QUERY):
+        return _Decision(None, refusal=Forbidden(
+            f"the {principal.role} role may not query people", field="role",
+            rule=Permission.PERSON_RECORDS_QUERY))  # fmt: skip
+    if id_number is None:
+        raise InvalidInput("is required", field="id_number", rule="required")
+    subject_id = identity.find_person(session, keys, id_number, china_today(now))
+    if principal.role == Role.DEPARTMENT:
+        if purpose != Purpose.ADMINISTRATIVE_DUTY or legal_basis is None:
+            return _Decision(subject_id, refusal=Forbidden(
+                "a department queries for administrative_duty and names its legal basis",
+                field="legal_basis", rule="legal-basis-required"))  # fmt: skip
+        return _Decision(subject_id, GOVERNMENT_VIEW)
+    if purpose not in CONSENTABLE:
+        return _Decision(subject_id, refusal=Forbidden(
+            f"{purpose} is not a purpose a requester may query for", field="purpose",
+            rule="purpose"))  # fmt: skip
+    if subject_id is None or principal.requester_id is None:
+        return _Decision(subject_id, refusal=Forbidden(
+            "no active consent of this person covers the query", field="consent_id",
+            rule="consent-unknown" if consent_id else "consent-required"))  # fmt: skip
+    try:
+        consent = check_consent(
+            session, now, consent_id=consent_id, subject_id=subject_id,
+            requester_id=principal.requester_id, purpose=purpose,
+        )  # fmt: skip
+    except Forbidden as refusal:
+        return _Decision(subject_id, refusal=refusal)
+    scope = scope_of(consent)  # government-shared items are never opened by a consent
+    view = View(
+        scope.levels - {DisclosureLevel.GOVERNMENT}, scope.categories or None,
+        unpublicised=False, expired=False,
+    )  # fmt: skip
+    return _Decision(subject_id, view, consent.id)
+
+
+SELF_VIEW = rules.SELF_VIEW
+GOVERNMENT_VIEW = rules.GOVERNMENT_VIEW
+
+
+def _records(
+    session: Session, catalog: Catalog, subject_id: uuid.UUID, view: View, today: dt.date
+) -> list[RecordView]:
+    found = []
+    rows = session.execute(
+        select(Record, Source.code)
+        .join(Source, Source.id == Record.source_id)
+        .where(Record.subject_id == subject_id)
+        .order_by(Record.decision_date.desc(), Record.item_code)
+    )
+    for record, source_code in rows:
+        facts = rules.RecordFacts(
+            status=record.status, disclosure=record.disclosure, category=record.category,
+            publicised=record.publicised, display_start=record.display_start,
+            display_latest_end=record.display_latest_end,
+        )  # fmt: skip
+        if not rules.visible(facts, view, today):
+            continue
+        item = catalog.find(record.item_code, record.item_version)
+        found.append(
+            RecordView(
+                record_id=record.id, item=record.item_code,
+                item_name=item.name.zh if item else record.item_code,
+                item_name_en=item.name.en if item else record.item_code,
+                category=record.category, disclosure=record.disclosure, source=source_code,
+                version=record.version, document_number=record.document_number,
+                decision_date=record.decision_date, occurrence_date=record.occurrence_date,
+                severity=record.severity, display_start=record.display_start,
+                display_end=record.display_latest_end,
+                displayed=rules.is_displayed(facts, today), content=json.loads(record.content),
+            )
+        )  # fmt: skip
+    return found
+
+
+def _flags(
+    session: Session, now: dt.datetime, principal: Principal, subject_id: uuid.UUID | None,
+    *, refused: bool, consent_missing: bool, thresholds: Thresholds,
+) -> list[Flag]:  # fmt: skip
+    since = now - HOUR
+    mine = (QueryEntry.actor == principal.actor, QueryEntry.at > since)
+    subjects = set(
+        session.scalars(
+            select(QueryEntry.subject_id).where(*mine, QueryEntry.subject_id.is_not(None))
+            .distinct()
+        )
+    )  # fmt: skip
+    # Numbers of people not registered here count too: trying many numbers is fishing.
+    unknown = (
+        session.scalar(
+            select(func.count()).where(
+                *mine, QueryEntry.subject_id.is_(None), QueryEntry.purpose.is_not(None)
+            )
+        )
+        or 0
+    )
+    reached = len(subjects | ({subject_id} if subject_id else set())) + unknown
+    reached += subject_id is None
+    refusals = (
+        session.scalar(select(func.count()).where(*mine, QueryEntry.outcome == Outcome.REFUSED))
+        or 0
+    )
+    return rules.flags_for(
+        at=now, subjects_last_hour=reached, refusals_last_hour=refusals + refused,
+        consent_missing=consent_missing, max_subjects=thresholds.subjects_per_hour,
+        max_refusals=thresholds.refusals_per_hour,
+    )  # fmt: skip
+
+
+def _register(
+    session: Session,
+    now: dt.datetime,
+    *,
+    principal: Principal,
+    subject_id: uuid.UUID | None,
+    purpose: str | None,
+    consent_id: uuid.UUID | None,
+    legal_basis: str | None,
+    items: list[str],
+    refusal: ChengxinError | None,
+    flags: list[Flag],
+    channel: str,
+) -> QueryEntry:
+    """One register row and its ledger entry (no personal data: ids, codes and enums)."""
+    requester = None
+    if principal.requester_id is not None:
+        requester = session.get_one(Requester, principal.requester_id).code
+    entry_id = uuid.uuid4()
+    outcome = Outcome.REFUSED if refusal else Outcome.ANSWERED
+    ledger: dict[str, Any] = {
+        "kind": "query", "query": str(entry_id), "actor": principal.actor,
+        "role": str(principal.role), "requester": requester, "purpose": purpose,
+        "consent": str(consent_id) if consent_id else None, "legal_basis": legal_basis,
+        "items": sorted(set(items)), "records": len(items), "outcome": str(outcome),
+        "refusal": refusal.rule if refusal else None, "flags": [str(f) for f in flags],
+        "channel": channel,
+    }  # fmt: skip
+    if subject_id is not None:
+        ledger["subject"] = str(subject_id)
+    index = append_entry(session, now, ledger)
+    row = QueryEntry(
+        id=entry_id, at=now, actor=principal.actor, role=principal.role,
+        requester_id=principal.requester_id, subject_id=subject_id, purpose=purpose,
+        consent_id=consent_id, legal_basis=legal_basis, items=",".join(sorted(set(items))),
+        record_count=len(items), outcome=outcome, refusal=refusal.rule if refusal else None,
+        flags=",".join(flags), channel=channel, ledger_index=index,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row
+
+
+def query_person(
+    sessions: sessionmaker[Session],
+    keys: KeyRing,
+    catalog: Catalog,
+    now: dt.datetime,
+    *,
+    principal: Principal,
+    purpose: str,
+    id_number: str | None = None,
+    consent_id: uuid.UUID | None = None,
+    legal_basis: str | None = None,
+    thresholds: Thresholds,
+    channel: str = "api",
+) -> PersonReport:
+    """Read a person's records for `principal`, registered in one transaction. A refusal is
+    registered (and committed) before it is raised."""
+    try:
+        chosen = Purpose(purpose)
+    except ValueError:
+        allowed = ", ".join(p.value for p in Purpose)
+        raise InvalidInput(f"must be one of {allowed}", field="purpose", rule="enum") from None
+    basis = _check_basis(legal_basis)
+    with sessions() as session, session.begin():
+        decision = _decide(
+            session, keys, now, principal=principal, id_number=id_number, purpose=chosen,
+            consent_id=consent_id, legal_basis=basis,
+        )  # fmt: skip
+        records: list[RecordView] = []
+        if decision.refusal is None and decision.subject_id is not None and decision.view:
+            records = _records(
+                session, catalog, decision.subject_id, decision.view, china_today(now)
+            )
+        consent_missing = principal.role == Role.REQUESTER and decision.consent_id is None
+        flags = _flags(
+            session, now, principal, decision.subject_id, refused=decision.refusal is not None,
+            consent_missing=consent_missing, thresholds=thresholds,
+        )  # fmt: skip
+        entry = _register(
+            session, now, principal=principal, subject_id=decision.subject_id, purpose=chosen,
+            consent_id=decision.consent_id or consent_id, legal_basis=basis,
+            items=[r.item for r in records], refusal=decision.refusal, flags=flags,
+            channel=channel,
+        )  # fmt: skip
+        report = _report(
+            session,
+            keys,
+            entry=entry,
+            principal=principal,
+            purpose=chosen,
+            decision=decision,
+            records=records,
+        )
+    if decision.refusal is not None:
+        raise decision.refusal
+    return report
+
+
+def _report(
+    session: Session,
+    keys: KeyRing,
+    *,
+    entry: QueryEntry,
+    principal: Principal,
+    purpose: Purpose,
+    decision: _Decision,
+    records: list[RecordView],
+) -> PersonReport:
+    name = number = None
+    if decision.refusal is None and decision.subject_id is not None:
+        person = identity.reveal_person(session, keys, decision.subject_id)
+        full = principal.can(Permission.PERSON_IDENTITY_FULL) or principal.role == Role.CITIZEN
+        name = person.name if full else person.masked_name
+        number = person.id_number if full else person.masked_id_number
+    return PersonReport(
+        query_id=entry.id, ledger_index=entry.ledger_index, at=entry.at, purpose=purpose,
+        found=decision.subject_id is not None, name=name, id_number=number, records=records,
+    )  # fmt: skip
+
+
+def register_blacklisted_attempt(
+    session: Session, now: dt.datetime, *, principal: Principal
+) -> QueryEntry:
+    """A blacklisted requester's request, refused before anything is read, is registered too."""
+    return _register(
+        session, now, principal=principal, subject_id=None, purpose=None, consent_id=None,
+        legal_basis=None, items=[], refusal=Forbidden("blacklisted", rule="blacklisted"),
+        flags=[], channel="api",
+    )  # fmt: skip
