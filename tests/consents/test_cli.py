@@ -15,6 +15,7 @@ from chengxin.clock import china_today, system_clock
 from chengxin.consents.models import ConsentVersion
 from chengxin.identity.service import register_person
 from tests.consents.conftest import id_number
+from tests.support import fresh_cli_node, run
 
 TODAY = china_today(system_clock())  # the CLI runs on the real clock
 UNTIL = (TODAY + dt.timedelta(days=90)).isoformat()
@@ -24,11 +25,7 @@ UNTIL = (TODAY + dt.timedelta(days=90)).isoformat()
 def node(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Path:
-    for var in ("CHENGXIN_DATABASE_URL", "CHENGXIN_KEY_FILE", "CHENGXIN_CATALOG_DIR"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("CHENGXIN_DATA_DIR", str(tmp_path / "data"))
-    assert main(["init"]) == 0
-    assert main(["db", "upgrade"]) == 0
+    fresh_cli_node(tmp_path, monkeypatch, capsys)
     for code, kind in (("BANK-BJ", "bank"), ("GOV-TAX", "government_department")):
         assert main(["requesters", "add", code, "--name", code, "--kind", kind,
                      "--region", "110105"]) == 0  # fmt: skip
@@ -38,12 +35,6 @@ def node(
     rt.close()
     capsys.readouterr()
     return tmp_path
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 GRANT = ["consents", "grant", "--id-number", id_number(1), "--requester", "BANK-BJ",

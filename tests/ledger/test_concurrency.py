@@ -6,14 +6,12 @@ log verifies, and every checkpoint signed during the run is consistent with the 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import multiprocessing
 import shutil
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -25,6 +23,7 @@ from chengxin.ledger import service
 from chengxin.ledger.models import LedgerCheckpoint, LedgerEntry
 from chengxin.ledger.verify import read_snapshot, verify_ledger
 from tests.conftest import NOW, fresh_pg_database
+from tests.support import load_verifier
 
 ORIGIN = "chengxin/ledger/110000"
 WORKERS = 4
@@ -67,15 +66,6 @@ def run_workers(url: str, keys: KeyRing) -> None:
     assert [p.exitcode for p in processes] == [0] * WORKERS
 
 
-def verifier() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("verify_proof", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def check_one_log(url: str, keys: KeyRing) -> None:
     expected = Counter((w, r, k) for w in range(WORKERS) for r in range(ROUNDS)
                        for k in range(batch_size(w, r)))  # fmt: skip
@@ -111,7 +101,7 @@ def check_one_log(url: str, keys: KeyRing) -> None:
     assert final is not None
     assert final.tree_size == total
     assert len(checkpoints) >= 3
-    check = verifier()
+    check = load_verifier()
     public = {"algorithm": "ed25519", "public_key": keys.public_key_b64}
     signed = [check.check_checkpoint({"tree_size": c.tree_size, "root_hash": c.root_hash, "note": c.note, "signature": c.signature}, public)
               for c in checkpoints]  # fmt: skip

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import base64
-import importlib.util
 import json
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from chengxin.ledger.merkle import MemoryTree, leaf_hash
 from chengxin.ledger.note import checkpoint_body, sign_body
+from tests.support import load_verifier
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "verify_proof.py"
 ORIGIN = "chengxin.example/ledger"
@@ -218,11 +218,7 @@ def test_usage(tmp_path: Path) -> None:
 
 
 def test_script_algorithms_agree_with_the_prover_on_every_size() -> None:
-    spec = importlib.util.spec_from_file_location("verify_proof", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_verifier()
     tree = MemoryTree()
     for i in range(40):
         tree.append(b"%d" % i)

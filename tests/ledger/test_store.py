@@ -7,11 +7,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import importlib.util
 import json
 import uuid
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -23,18 +21,10 @@ from chengxin.keys import KeyRing
 from chengxin.ledger import note, service
 from chengxin.ledger.merkle import MemoryTree
 from chengxin.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from tests.support import load_verifier
 
 ORIGIN = "chengxin/ledger/110000"
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "verify_proof.py"
-
-
-def verifier() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("verify_proof", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def stored_tree(session: Session) -> MemoryTree:
@@ -192,7 +182,7 @@ def test_checkpoints_are_signed_once_per_size(
 def test_proofs_from_the_database_equal_the_model_and_pass_the_auditors_verifier(
     sessions: sessionmaker[Session], now: dt.datetime
 ) -> None:
-    check = verifier()
+    check = load_verifier()
     with sessions() as session:
         with session.begin():
             for batch in (1, 2, 4, 9, 17, 6):

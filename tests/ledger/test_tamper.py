@@ -9,13 +9,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import importlib.util
 import json
 import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -32,6 +30,7 @@ from chengxin.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, Le
 from chengxin.ledger.verify import verify_ledger
 from chengxin.settings import load_settings
 from tests.conftest import NOW, fresh_pg_database
+from tests.support import load_verifier
 
 ORIGIN = "chengxin/ledger/110000"  # the default region's origin, as the CLI uses
 SIZES = (5, 8, 16, 21)  # a checkpoint is signed at each of these sizes
@@ -253,15 +252,6 @@ def test_checkpoints_of_another_log_or_key_do_not_verify(
 # --- what only an outsider can see ------------------------------------------------------------
 
 
-def verifier() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("verify_proof", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_silent_truncation_is_caught_by_an_outsiders_old_checkpoint(
     sessions: sessionmaker[Session], keys: KeyRing
 ) -> None:
@@ -269,7 +259,7 @@ def test_a_silent_truncation_is_caught_by_an_outsiders_old_checkpoint(
     consistent, and verifies. An auditor who kept checkpoint 21 asks for a consistency proof
     from it to the next checkpoint; no proof the server can give joins the two roots."""
     build(sessions, keys)
-    check = verifier()
+    check = load_verifier()
     public = {"algorithm": "ed25519", "public_key": keys.public_key_b64}
     with sessions() as session:
         with session.begin():

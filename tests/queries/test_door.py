@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,6 +16,7 @@ import pytest
 from chengxin.identity.numbers import check_character
 from chengxin.requesters import service as requesters
 from tests.platform import ALICE, BOB, Platform, platform
+from tests.support import load_verifier
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,16 +31,6 @@ def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
 def sqlite_node(tmp_path: Path) -> Iterator[Platform]:
     with platform(tmp_path, "sqlite") as p:
         yield p
-
-
-def verifier() -> ModuleType:
-    """docs/verify_proof.py: the auditor's script, written apart from the prover."""
-    spec = importlib.util.spec_from_file_location("verify_proof", ROOT / "docs" / "verify_proof.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def query(node: Platform, who: str, id_number: str = ALICE, **body: Any) -> Any:
@@ -193,7 +182,7 @@ def test_r3_7_a_citizen_sees_every_query_about_them_with_proofs_that_verify(
     ]  # fmt: skip
     checkpoint = node.call("GET", "/api/v1/ledger/checkpoint").json()
     key = node.call("GET", "/api/v1/ledger/public-key").json()
-    check = verifier()
+    check = load_verifier()
     size, root = check.check_checkpoint(checkpoint, key)
     for q in seen:
         proof = q["proof"]

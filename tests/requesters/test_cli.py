@@ -8,26 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from chengxin.cli import main
+from tests.support import fresh_cli_node, run
 
 
 @pytest.fixture
 def node(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Path:
-    for var in ("CHENGXIN_DATABASE_URL", "CHENGXIN_KEY_FILE", "CHENGXIN_CATALOG_DIR"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("CHENGXIN_DATA_DIR", str(tmp_path / "data"))
-    assert main(["init"]) == 0
-    assert main(["db", "upgrade"]) == 0
-    capsys.readouterr()
-    return tmp_path
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return fresh_cli_node(tmp_path, monkeypatch, capsys)
 
 
 def add_bank(capsys: pytest.CaptureFixture[str], code: str = "BANK-BJ") -> None:
