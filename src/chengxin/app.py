@@ -22,9 +22,13 @@ from chengxin.catalog.api import router as catalog_router
 from chengxin.collection.api import router as collection_router
 from chengxin.collection.quality_api import router as quality_router
 from chengxin.consents.api import router as consents_router
+from chengxin.disputes import api as disputes_api
+from chengxin.disputes.staff_api import router as disputes_staff_router
 from chengxin.ledger.api import router as ledger_router
 from chengxin.ledger.checkpointer import Checkpointer
 from chengxin.logs import request_id
+from chengxin.notifications.api import router as notifications_router
+from chengxin.notifications.delivery import DeliveryThread
 from chengxin.problems import internal_error, problem_response
 from chengxin.queries.api import router as queries_router
 from chengxin.requesters.api import router as requesters_router
@@ -86,21 +90,18 @@ class RequestContext:
 class BodyLimit:
     """Refuses request bodies over the limit with 413, before they fill memory or disk: at once
     when Content-Length says so, else as soon as the streamed body passes the limit. Uploads
-    (`upload_paths`) may be as large as `upload_bytes`; every other body `other_bytes`."""
+    (`limits`, by exact path) may be as large as given there; every other body `other_bytes`."""
 
-    def __init__(
-        self, app: ASGIApp, upload_bytes: int, upload_paths: tuple[str, ...], other_bytes: int
-    ) -> None:
+    def __init__(self, app: ASGIApp, limits: dict[str, int], other_bytes: int) -> None:
         self.app = app
-        self.upload_bytes = upload_bytes
-        self.upload_paths = upload_paths
+        self.limits = limits
         self.other_bytes = other_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_bytes if scope["path"] in self.upload_paths else self.other_bytes
+        limit = self.limits.get(scope["path"], self.other_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._refuse(scope, receive, send, limit)
@@ -138,7 +139,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         checkpointer = Checkpointer(runtime)
         checkpointer.start()
+        delivery = DeliveryThread(runtime)
+        delivery.start()
         yield
+        delivery.stop()
         checkpointer.stop()
         runtime.close()
 
@@ -173,12 +177,17 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(quality_router)
     app.include_router(requesters_router)
     app.include_router(consents_router)
+    app.include_router(disputes_api.router)
+    app.include_router(disputes_staff_router)
     app.include_router(home_router)
+    app.include_router(notifications_router)
     # Multipart framing and form fields need a little room beyond the largest file.
     app.add_middleware(
         BodyLimit,
-        upload_bytes=runtime.settings.max_upload_bytes + 1024 * 1024,
-        upload_paths=("/api/v1/batches",),
+        limits={
+            "/api/v1/batches": runtime.settings.max_upload_bytes + 1024 * 1024,
+            **dict.fromkeys(disputes_api.UPLOAD_PATHS, disputes_api.UPLOAD_LIMIT),
+        },
         other_bytes=1024 * 1024,
     )
     app.add_middleware(RequestContext)

@@ -17,14 +17,18 @@ from chengxin.collection.cli import batches_app, ingest, sources_app
 from chengxin.collection.quality_cli import quality_app
 from chengxin.consents.cli import consents_app
 from chengxin.demo.cli import demo
+from chengxin.disputes.cli import disputes_app
 from chengxin.errors import ChengxinError
 from chengxin.identity.cli import id_app, identity_app, uscc_app
+from chengxin.jobs.cli import jobs_app
 from chengxin.keys import create_key_file, load_key_file, save_key_file
 from chengxin.ledger.cli import ledger_app
+from chengxin.notifications.cli import notifications_app
 from chengxin.queries.cli import queries_app
 from chengxin.records.cli import records_app
 from chengxin.requesters.cli import requesters_app
 from chengxin.sealed import reencrypt_all
+from chengxin.workdays.cli import workdays_app
 
 app = typer.Typer(
     name="chengxin",
@@ -50,8 +54,12 @@ app.add_typer(quality_app, name="quality")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(queries_app, name="queries")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(disputes_app, name="disputes")
 app.add_typer(requesters_app, name="requesters")
 app.add_typer(consents_app, name="consents")
+app.add_typer(notifications_app, name="notifications")
+app.add_typer(workdays_app, name="workdays")
 app.command()(demo)
 app.command()(ingest)
 
@@ -132,22 +140,28 @@ def serve(
         int | None, typer.Option(min=1, max=65535, help="Default: CHENGXIN_PORT")
     ] = None,
 ) -> None:
-    """Serve the web pages and the API."""
+    """Serve the web pages and the API, and run the periodic jobs (expiry, deadlines)."""
     import uvicorn  # noqa: PLC0415
 
     from chengxin.app import create_app  # noqa: PLC0415
+    from chengxin.jobs.runner import JobsThread  # noqa: PLC0415
     from chengxin.logs import configure_logging  # noqa: PLC0415
 
     rt = runtime()
     configure_logging(rt.settings.log_level, as_json=rt.settings.log_json)
     application = create_app(rt)
-    uvicorn.run(
-        application,
-        host=host or rt.settings.host,
-        port=port or rt.settings.port,
-        log_config=None,
-        server_header=False,
-    )
+    jobs = JobsThread(rt)
+    jobs.start()
+    try:
+        uvicorn.run(
+            application,
+            host=host or rt.settings.host,
+            port=port or rt.settings.port,
+            log_config=None,
+            server_header=False,
+        )
+    finally:
+        jobs.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -128,8 +128,10 @@ def all_models_metadata() -> MetaData:
     import chengxin.access.models  # noqa: PLC0415
     import chengxin.collection.models  # noqa: PLC0415
     import chengxin.consents.models  # noqa: PLC0415
+    import chengxin.disputes.models  # noqa: PLC0415
     import chengxin.identity.models  # noqa: PLC0415
     import chengxin.ledger.models  # noqa: PLC0415
+    import chengxin.notifications.models  # noqa: PLC0415
     import chengxin.queries.models  # noqa: PLC0415
     import chengxin.records.models  # noqa: PLC0415
     import chengxin.requesters.models  # noqa: F401, PLC0415

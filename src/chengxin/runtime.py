@@ -15,8 +15,11 @@ from chengxin.catalog.loader import load_catalog
 from chengxin.catalog.schema import Catalog
 from chengxin.clock import Clock, system_clock
 from chengxin.db import make_engine, session_factory
+from chengxin.disputes.config import DisputeContext, shipped_rules
 from chengxin.keys import KeyRing, load_key_file
 from chengxin.settings import Settings
+from chengxin.workdays.loader import load_calendar
+from chengxin.workdays.rules import Calendar
 
 
 @dataclass
@@ -39,6 +42,14 @@ class Runtime:
     @cached_property
     def catalog(self) -> Catalog:
         return load_catalog(self.settings.catalog_dir)
+
+    @cached_property
+    def workdays(self) -> Calendar:
+        return load_calendar(self.settings.holidays_dir)
+
+    @cached_property
+    def disputes(self) -> DisputeContext:
+        return DisputeContext(self.keys, self.catalog, self.workdays, shipped_rules())
 
     def close(self) -> None:
         if "engine" in self.__dict__:

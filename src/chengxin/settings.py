@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from chengxin.errors import ConfigError
 
 PREFIX = "CHENGXIN_"
-SECRET_FIELDS = ("database_url",)
+SECRET_FIELDS = ("database_url", "smtp_password")
 MAX_SECRET_FILE_BYTES = 64 * 1024
 
 
@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     catalog_dir: Path | None = Field(
         default=None, description="Operator's folder of extra catalog YAML files"
     )
+    holidays_dir: Path | None = Field(
+        default=None, description="Operator's folder of holiday calendar YAML files"
+    )
     max_upload_bytes: Annotated[int, Field(ge=1024, le=10 * 1024**3)] = 200 * 1024 * 1024
     max_batch_rows: Annotated[int, Field(ge=1, le=50_000_000)] = 2_000_000
     host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
@@ -53,7 +56,16 @@ class Settings(BaseSettings):
     rate_limit_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = 600
     flag_subjects_per_hour: Annotated[int, Field(ge=1, le=1_000_000)] = 100
     flag_refusals_per_hour: Annotated[int, Field(ge=1, le=1_000_000)] = 5
+    jobs_seconds: Annotated[float, Field(ge=1, le=86400)] = 600.0  # expiry and deadlines
     checkpoint_seconds: Annotated[float, Field(ge=0.1, le=3600)] = 2.0
+    # Notifications (issue D)
+    smtp_host: str | None = None
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
+    smtp_from: str = "chengxin@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    notify_seconds: Annotated[float, Field(ge=0.1, le=3600)] = 10.0
 
     @field_validator("database_url")
     @classmethod

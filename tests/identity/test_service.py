@@ -234,7 +234,8 @@ def test_rotation_then_reencrypt_moves_every_row_and_keeps_values(
     with sessions() as session:  # old rows still open with the rotated ring
         assert service.reveal_person(session, rotated, subject).name == "张三"
     counts = reencrypt_all(sessions, rotated, batch=1)
-    assert counts == {
+    # Every sealed column of every domain is visited; only these hold values in this test.
+    assert {column: n for column, n in counts.items() if n} == {
         "persons.id_number_enc": 1,
         "persons.name_enc": 1,
         "person_names.name_enc": 1,

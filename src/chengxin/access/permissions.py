@@ -29,6 +29,12 @@ class Permission(StrEnum):
     OWN_RECORDS_READ = "own:records:read"  # a citizen's self-query (本人查询)
     OWN_QUERIES_READ = "own:queries:read"  # who looked at me
     OWN_CONSENTS_WRITE = "own:consents:write"  # grant and withdraw consents
+    OWN_NOTIFICATIONS = "own:notifications:write"  # read the inbox, set the e-mail address
+    OWN_DISPUTES_WRITE = "own:disputes:write"  # file objections and repair applications
+    SOURCE_DISPUTES_WRITE = "own:verifications:write"  # a source answers objections and repairs
+    DISPUTES_MANAGE = "admin:disputes:write"  # accept or reject filings, enter outcomes
+    DISPUTES_READ = "admin:disputes:read"
+    STAFF_NOTICES = "own:notices:read"  # a staff account's inbox (overdue deadlines …)
     OWN_RECORDS_WRITE = "own:records:write"  # a source sends its records
     OWN_QUALITY_READ = "own:quality:read"  # a source's own data-quality figures
     PERSON_RECORDS_QUERY = "person:records:query"  # read a person's records with consent or basis
@@ -48,13 +54,23 @@ _PUBLIC = frozenset({Permission.SESSIONS_USE, Permission.CATALOG_READ, Permissio
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: _PUBLIC,
     Role.CITIZEN: _PUBLIC
-    | {Permission.OWN_RECORDS_READ, Permission.OWN_QUERIES_READ, Permission.OWN_CONSENTS_WRITE},
+    | {
+        Permission.OWN_RECORDS_READ,
+        Permission.OWN_QUERIES_READ,
+        Permission.OWN_CONSENTS_WRITE,
+        Permission.OWN_NOTIFICATIONS,
+        Permission.OWN_DISPUTES_WRITE,
+    },
     Role.REQUESTER: _PUBLIC | {Permission.PERSON_RECORDS_QUERY},
     Role.DEPARTMENT: _PUBLIC | {Permission.PERSON_RECORDS_QUERY, Permission.PERSON_IDENTITY_FULL},
-    Role.SOURCE: _PUBLIC | {Permission.OWN_RECORDS_WRITE, Permission.OWN_QUALITY_READ},
+    Role.SOURCE: _PUBLIC
+    | {Permission.OWN_RECORDS_WRITE, Permission.OWN_QUALITY_READ, Permission.SOURCE_DISPUTES_WRITE},
     Role.REVIEWER: _PUBLIC
     | {
         Permission.IDENTITY_REVIEW,
+        Permission.STAFF_NOTICES,
+        Permission.DISPUTES_MANAGE,
+        Permission.DISPUTES_READ,
         Permission.REGISTER_READ,
         Permission.REQUESTERS_READ,
         Permission.CONSENTS_READ,
@@ -63,6 +79,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: _PUBLIC
     | {
         Permission.SOURCES_MANAGE,
+        Permission.STAFF_NOTICES,
+        Permission.DISPUTES_READ,
         Permission.REQUESTERS_READ,
         Permission.REQUESTERS_MANAGE,
         Permission.ACCOUNTS_MANAGE,

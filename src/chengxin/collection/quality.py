@@ -1,8 +1,8 @@
 """Timeliness and accuracy per source and item (R-2.7): read-only queries over batches, refused
 rows and record versions, shaped by the pure rules of `quality_rules`.
 
-Corrections made after objections are not reported yet: objections arrive with issue D, and the
-report gains that figure then. `corrections` counts every correction a source sent.
+`corrections` counts the corrections a source sent in its batches; `after_objections` the
+records it corrected or revoked in answer to an objection (异议, R-4.1).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from chengxin.collection.quality_rules import (
 from chengxin.records.models import Change, Record, RecordVersion
 
 UNSPECIFIED_RULE = "unspecified"  # a refused row whose error named no rule
-_SENT_BY_SOURCE = (Change.CREATED, Change.CORRECTED, Change.REVOKED)
+_OBJECTION_OUTCOMES = (Change.OBJECTION_CORRECTED, Change.OBJECTION_REVOKED)
+_SENT_BY_SOURCE = (Change.CREATED, Change.CORRECTED, Change.REVOKED, *_OBJECTION_OUTCOMES)
 _STREAM_ROWS = 2000
 
 
@@ -53,6 +54,7 @@ class ItemQuality:
     delay_days: DelayStats | None
     corrections: int
     revocations: int
+    after_objections: int
     last_received_at: dt.datetime | None
     expected_every_days: int | None
     days_overdue: int | None
@@ -88,6 +90,7 @@ class _ItemFigures:
     delays: Counter[int] = field(default_factory=Counter)
     corrections: int = 0
     revocations: int = 0
+    after_objections: int = 0
     last: dt.datetime | None = None
 
     def saw(self, at: dt.datetime) -> None:
@@ -125,6 +128,8 @@ def _version_figures(session: Session, source_id: uuid.UUID | None) -> dict[_Key
             fig.delays[delay_days(decided, china_today(created_at))] += n
         elif change is Change.CORRECTED:
             fig.corrections += n
+        elif change in _OBJECTION_OUTCOMES:
+            fig.after_objections += n
         else:
             fig.revocations += n
     return figures
@@ -217,7 +222,7 @@ def _item(
         late = days_overdue(freq, china_today(expected_since(last, source_last, granted_at)), today)
     return ItemQuality(
         code, granted_at is not None, freq, fig.delays.total(), delay_stats(fig.delays),
-        fig.corrections, fig.revocations, last,
+        fig.corrections, fig.revocations, fig.after_objections, last,
         None if freq is None else FREQUENCY_DAYS.get(freq), late, bool(late),
     )  # fmt: skip
 

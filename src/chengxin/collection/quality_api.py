@@ -43,6 +43,7 @@ class ItemQualityOut(_Out):
     delay_days: DelayOut | None
     corrections: int = Field(description="Corrected versions the source sent")
     revocations: int
+    after_objections: int = Field(description="Records corrected or revoked after objections")
     last_received_at: dt.datetime | None = Field(description="Last batch carrying this item")
     expected_every_days: int | None = Field(description="None: sent when something happens")
     days_overdue: int | None = Field(
@@ -81,8 +82,8 @@ class QualityOut(_Out):
         "The figures of the source whose API key the request carries, and of no other: batches, "
         "refused rows by rule, and per item the delay from decision to arrival, corrections and "
         "whether it is overdue against its update frequency. Operators read every source with "
-        "`chengxin quality report` until roles arrive (issue C). Corrections made after "
-        "objections are added with objections (issue D)."
+        "`chengxin quality report`. `after_objections` counts the records the source corrected "
+        "or revoked in answer to an objection."
     ),
 )
 def get_quality(request: Request, source_id: QualitySource) -> QualityOut:

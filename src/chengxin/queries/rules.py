@@ -33,7 +33,7 @@ class View:
     levels: frozenset[DisclosureLevel]
     categories: frozenset[Category] | None  # None: every category
     unpublicised: bool  # records kept but never displayed (shared with government only)
-    expired: bool  # records whose display period has ended (only the person themself)
+    expired: bool  # records whose display period ended or that were repaired (the person only)
 
 
 SELF_VIEW = View(frozenset(DisclosureLevel), None, unpublicised=True, expired=True)
@@ -51,15 +51,22 @@ class RecordFacts:
 
 
 def is_displayed(facts: RecordFacts, today: dt.date) -> bool:
-    """Within its display period (展示期限) today, R-4.2."""
-    if not facts.publicised or facts.display_start is None or today < facts.display_start:
+    """Within its display period (展示期限) today and not ended by expiry or repair, R-4.2."""
+    if (
+        facts.status != "active"
+        or not facts.publicised
+        or facts.display_start is None
+        or today < facts.display_start
+    ):
         return False
     return facts.display_latest_end is None or today <= facts.display_latest_end
 
 
 def visible(facts: RecordFacts, view: View, today: dt.date) -> bool:
-    if facts.status != "active" or facts.disclosure not in view.levels:
+    if facts.status == "revoked" or facts.disclosure not in view.levels:
         return False
+    if facts.status != "active":  # expired or repaired: ended for others, kept for the person
+        return view.expired
     if view.categories is not None and facts.category not in view.categories:
         return False
     if not facts.publicised:

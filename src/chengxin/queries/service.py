@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,6 +21,8 @@ from chengxin.clock import china_today
 from chengxin.collection.models import Source
 from chengxin.consents.rules import CONSENTABLE, Purpose
 from chengxin.consents.service import check_consent, scope_of
+from chengxin.disputes.objections import open_objection_records
+from chengxin.disputes.repairs import explanations_for
 from chengxin.errors import ChengxinError, Forbidden, InvalidInput
 from chengxin.identity import service as identity
 from chengxin.keys import KeyRing
@@ -58,6 +60,9 @@ class RecordView:
     display_start: dt.date | None
     display_end: dt.date | None
     displayed: bool  # shown to others today; a person sees their own records beyond it
+    status: str  # active, expired or repaired
+    under_objection: bool  # 异议处理中: an objection to it is open
+    explanation: str | None  # the person's own explanation (自主解释), shown with the record
     content: dict[str, Any]
 
 
@@ -150,8 +155,13 @@ SELF_VIEW = rules.SELF_VIEW
 GOVERNMENT_VIEW = rules.GOVERNMENT_VIEW
 
 
-def _records(
-    session: Session, catalog: Catalog, subject_id: uuid.UUID, view: View, today: dt.date
+def _records(  # noqa: PLR0917  (the door's own helper: what it has, in its order)
+    session: Session,
+    keys: KeyRing,
+    catalog: Catalog,
+    subject_id: uuid.UUID,
+    view: View,
+    today: dt.date,
 ) -> list[RecordView]:
     found = []
     rows = session.execute(
@@ -179,10 +189,15 @@ def _records(
                 decision_date=record.decision_date, occurrence_date=record.occurrence_date,
                 severity=record.severity, display_start=record.display_start,
                 display_end=record.display_latest_end,
-                displayed=rules.is_displayed(facts, today), content=json.loads(record.content),
+                displayed=rules.is_displayed(facts, today), status=record.status,
+                under_objection=False, explanation=None, content=json.loads(record.content),
             )
         )  # fmt: skip
-    return found
+    ids = [r.record_id for r in found]
+    contested = open_objection_records(session, ids)
+    explained = explanations_for(session, keys, ids)
+    return [replace(r, under_objection=r.record_id in contested,
+                    explanation=explained.get(r.record_id)) for r in found]  # fmt: skip
 
 
 def _flags(
@@ -292,7 +307,7 @@ def query_person(
         records: list[RecordView] = []
         if decision.refusal is None and decision.subject_id is not None and decision.view:
             records = _records(
-                session, catalog, decision.subject_id, decision.view, china_today(now)
+                session, keys, catalog, decision.subject_id, decision.view, china_today(now)
             )
         consent_missing = principal.role == Role.REQUESTER and decision.consent_id is None
         flags = _flags(

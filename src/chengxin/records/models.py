@@ -16,14 +16,26 @@ from chengxin.db import Base, UTCDateTime, new_id, str_enum
 class RecordStatus(StrEnum):
     ACTIVE = "active"
     REVOKED = "revoked"  # withdrawn by its source (撤销); kept in history, shown nowhere
+    EXPIRED = (
+        "expired"  # its display period ended (展示期满); the person and operators still see it
+    )
+    REPAIRED = "repaired"  # publicity ended by credit repair (信用修复); sharing and use stop
 
 
 class Change(StrEnum):
-    """Why a version exists. Objection outcomes, repair and expiry arrive with issue D."""
+    """Why a version exists."""
 
     CREATED = "created"
-    CORRECTED = "corrected"
-    REVOKED = "revoked"
+    CORRECTED = "corrected"  # by its source, in a batch
+    REVOKED = "revoked"  # by its source, in a batch
+    OBJECTION_CORRECTED = "objection_corrected"  # an objection's outcome (异议更正)
+    OBJECTION_REVOKED = "objection_revoked"  # an objection's outcome (异议撤销)
+    EXPIRED = "expired"  # the display period ran out
+    REPAIRED = "repaired"  # credit repair approved
+
+
+# Statuses in which a record is still the person's: shown to them, not to others once ended.
+ENDED = frozenset({RecordStatus.EXPIRED, RecordStatus.REPAIRED})
 
 
 class _RecordState:
@@ -82,3 +94,34 @@ class RecordVersion(_RecordState, Base):
     reason: Mapped[str] = mapped_column(String(500))
     actor: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class RecordShare(Base):
+    """A platform or recipient a record was shared with (filled by the exchange, issue H)."""
+
+    __tablename__ = "record_shares"
+    __table_args__ = (UniqueConstraint("record_id", "recipient", name="uq_record_shares"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    record_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("records.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(64))  # a node or agency code
+    shared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ChangeEvent(Base):
+    """A correction, revocation, expiry or repair owed to one recipient of the record (R-4.4),
+    due within a number of working days; the exchange delivers it and records the answer."""
+
+    __tablename__ = "change_events"
+    __table_args__ = (Index("ix_change_events_open_due", "delivered_at", "due_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    record_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("records.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    change: Mapped[Change] = mapped_column(str_enum(Change, "change_event_change"))
+    recipient: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    due_provisional: Mapped[bool] = mapped_column(Boolean)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

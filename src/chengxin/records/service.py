@@ -142,7 +142,10 @@ class _Writer:
     def change(self, st: _State, row: Submission, change: Change) -> None:
         columns = {} if row.facts is None else _facts_columns(row.facts)
         st.version += 1
-        st.status = RecordStatus.REVOKED if change is Change.REVOKED else RecordStatus.ACTIVE
+        if change is Change.REVOKED:
+            st.status = RecordStatus.REVOKED
+        elif st.status is not RecordStatus.REPAIRED:  # a correction does not undo a repair
+            st.status = RecordStatus.ACTIVE
         if row.facts is not None:
             st.content_hash = row.facts.content_hash
         changed = {"version": st.version, "status": st.status, "updated_at": self.now,
@@ -162,17 +165,18 @@ class _Writer:
         _fill_revocations(session, self.versions)
         if self.versions:
             bulk_insert(session, RecordVersion, self.versions)
-            append_entries(session, self.now, [_ledger_entry(v) for v in self.versions])
+            append_entries(session, self.now, [ledger_entry(v) for v in self.versions])
 
 
-def _ledger_entry(version: dict[str, Any]) -> dict[str, Any]:
+def ledger_entry(version: dict[str, Any]) -> dict[str, Any]:
     """A version as the ledger holds it: ids, codes and the content's hash, no content."""
     return {
         "kind": "record_version", "subject": str(version["subject_id"]),
         "record": str(version["record_id"]), "version": version["version"],
         "change": str(version["change"]), "status": str(version["status"]),
         "item": version["item_code"], "content_hash": version["content_hash"],
-        "actor": version["actor"], "batch": str(version["batch_id"]),
+        "actor": version["actor"],
+        "batch": str(version["batch_id"]) if version["batch_id"] else None,
     }  # fmt: skip
 
 
@@ -182,7 +186,7 @@ def _outcome(st: _State | None, row: Submission) -> RowOutcome:
         return RowOutcome.UNKNOWN if row.facts is None or row.correct_only else RowOutcome.CREATED
     if row.facts is None:
         return RowOutcome.DUPLICATE if st.status is RecordStatus.REVOKED else RowOutcome.REVOKED
-    if st.status is RecordStatus.ACTIVE and row.facts.content_hash == st.content_hash:
+    if st.status is not RecordStatus.REVOKED and row.facts.content_hash == st.content_hash:
         return RowOutcome.DUPLICATE
     return RowOutcome.CORRECTED
 

@@ -1,0 +1,153 @@
+"""Citizens' dispute routes: object to a record, apply for credit repair, explain a record, follow
+and withdraw their cases (R-4.1, R-4.3)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from chengxin.access.deps import allowed
+from chengxin.access.permissions import Permission
+from chengxin.access.principal import Principal
+from chengxin.clock import china_today
+from chengxin.disputes import objections, repairs
+from chengxin.disputes.attachments import MAX_BYTES, MAX_FILES, Evidence, check_files
+from chengxin.disputes.models import Objection, RepairCase
+from chengxin.disputes.views import CaseOut, case_view
+from chengxin.errors import Forbidden, TooLarge
+from chengxin.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1/me", tags=["disputes"])
+Person = Annotated[Principal, allowed(Permission.OWN_DISPUTES_WRITE)]
+Files = Annotated[list[UploadFile], File(description="PDF, JPEG or PNG; at most 5 of 5 MiB")]
+UPLOAD_PATHS = ("/api/v1/me/objections", "/api/v1/me/repairs", "/api/v1/objections")
+UPLOAD_LIMIT = MAX_FILES * MAX_BYTES + 1024 * 1024  # the files and the form's framing
+
+
+class ExplanationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=2000, description="Shown with the record (自主解释)")
+
+
+class ExplanationOut(BaseModel):
+    record_id: uuid.UUID
+    text: str
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _subject(principal: Principal) -> uuid.UUID:
+    if principal.subject_id is None:
+        raise Forbidden("only a person's own account can do this", field="role", rule="citizen")
+    return principal.subject_id
+
+
+def read_files(files: list[UploadFile]) -> list[Evidence]:
+    if len(files) > MAX_FILES:
+        return check_files([("", b"")] * len(files))  # refuses: too many
+    loaded = []
+    for upload in files:
+        data = upload.file.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise TooLarge(f"is larger than {MAX_BYTES} bytes", field="files", rule="max-bytes")
+        loaded.append((upload.filename or "evidence", data))
+    return check_files(loaded)
+
+
+@router.post("/objections", status_code=201, response_model=CaseOut, summary="Object to a record")
+def post_objection(
+    *,
+    request: Request,
+    principal: Person,
+    record_id: Annotated[uuid.UUID, Form()],
+    reason: Annotated[str, Form(max_length=2000)],
+    files: Files = [],  # noqa: B006  (FastAPI copies the default)
+) -> CaseOut:
+    rt, now = _runtime(request), _runtime(request).clock()
+    evidence = read_files(files)
+    with rt.sessions() as session, session.begin():
+        case = objections.file_objection(
+            session, rt.disputes, now, subject_id=_subject(principal), record_id=record_id,
+            reason=reason, files=evidence, actor=principal.actor,
+        )  # fmt: skip
+        return case_view(session, rt.keys, case, china_today(now))
+
+
+@router.post("/repairs", status_code=201, response_model=CaseOut, summary="Apply for repair")
+def post_repair(  # noqa: PLR0917  (form fields are parameters)
+    request: Request,
+    principal: Person,
+    record_id: Annotated[uuid.UUID, Form()],
+    evidence: Annotated[str, Form(max_length=200, description="Comma-separated actions")],
+    statement: Annotated[str, Form(max_length=2000)],
+    commitment: Annotated[str, Form(max_length=2000, description="The credit commitment")],
+    files: Files = [],  # noqa: B006
+) -> CaseOut:
+    rt, now = _runtime(request), _runtime(request).clock()
+    proof = read_files(files)
+    with rt.sessions() as session, session.begin():
+        case = repairs.apply_repair(
+            session, rt.disputes, now, subject_id=_subject(principal), record_id=record_id,
+            evidence=[e.strip() for e in evidence.split(",") if e.strip()],
+            statement=statement, commitment=commitment, files=proof, actor=principal.actor,
+        )  # fmt: skip
+        return case_view(session, rt.keys, case, china_today(now))
+
+
+@router.get("/disputes", response_model=list[CaseOut], summary="My objections and repairs")
+def my_cases(request: Request, principal: Person) -> list[CaseOut]:
+    rt = _runtime(request)
+    today = china_today(rt.clock())
+    with rt.sessions() as session:
+        subject = _subject(principal)
+        found: list[Objection | RepairCase] = [
+            *session.scalars(select(Objection).where(Objection.subject_id == subject)),
+            *session.scalars(select(RepairCase).where(RepairCase.subject_id == subject)),
+        ]
+        found.sort(key=lambda c: c.filed_at, reverse=True)
+        return [case_view(session, rt.keys, case, today) for case in found]
+
+
+@router.post("/objections/{case_id}/withdraw", response_model=CaseOut, summary="Withdraw")
+def withdraw_objection(request: Request, principal: Person, case_id: uuid.UUID) -> CaseOut:
+    rt, now = _runtime(request), _runtime(request).clock()
+    with rt.sessions() as session, session.begin():
+        case = objections.withdraw_objection(
+            session, rt.disputes, now, case_id=case_id, subject_id=_subject(principal),
+            actor=principal.actor,
+        )  # fmt: skip
+        return case_view(session, rt.keys, case, china_today(now))
+
+
+@router.post("/repairs/{case_id}/withdraw", response_model=CaseOut, summary="Withdraw")
+def withdraw_repair(request: Request, principal: Person, case_id: uuid.UUID) -> CaseOut:
+    rt, now = _runtime(request), _runtime(request).clock()
+    with rt.sessions() as session, session.begin():
+        case = repairs.withdraw_repair(
+            session, rt.disputes, now, case_id=case_id, subject_id=_subject(principal),
+            actor=principal.actor,
+        )  # fmt: skip
+        return case_view(session, rt.keys, case, china_today(now))
+
+
+@router.post(
+    "/records/{record_id}/explanation", response_model=ExplanationOut, summary="Explain a record"
+)
+def explain(
+    request: Request, principal: Person, record_id: uuid.UUID, body: ExplanationIn
+) -> ExplanationOut:
+    rt = _runtime(request)
+    with rt.sessions() as session, session.begin():
+        repairs.explain_record(
+            session, rt.keys, rt.clock(), subject_id=_subject(principal), record_id=record_id,
+            text=body.text,
+        )  # fmt: skip
+    return ExplanationOut(record_id=record_id, text=body.text.strip())

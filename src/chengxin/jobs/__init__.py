@@ -1,0 +1,1 @@
+"""Scheduled work: expiry of display periods, overdue deadlines, e-mail delivery, checkpoints."""

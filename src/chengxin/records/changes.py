@@ -1,0 +1,130 @@
+"""One record changed outside a batch — an objection's outcome, expiry, repair — as a new version,
+with its ledger entry and a change event for every recipient it was shared with (R-4.4).
+
+The update is conditional on the version the caller read (`… WHERE id = :id AND version = :v`)
+and its row count is checked, so two workers never both apply a change: the second gets None."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from chengxin.clock import china_today
+from chengxin.ledger.service import append_entry
+from chengxin.records.models import (
+    Change,
+    ChangeEvent,
+    Record,
+    RecordShare,
+    RecordStatus,
+    RecordVersion,
+)
+from chengxin.records.rules import RecordFacts
+from chengxin.records.service import ledger_entry
+from chengxin.workdays.rules import Calendar
+
+PROPAGATION_WORKDAYS = 3  # platforms synchronise a correction or repair within 3 working days
+
+_COLUMNS = (
+    "content",
+    "content_hash",
+    "item_version",
+    "document_number",
+    "decision_date",
+    "occurrence_date",
+    "severity",
+    "publicised",
+    "display_start",
+    "display_earliest_end",
+    "display_latest_end",
+)
+
+
+def change_record(
+    session: Session,
+    calendar: Calendar,
+    now: dt.datetime,
+    *,
+    record: Record,
+    change: Change,
+    status: RecordStatus,
+    reason: str,
+    actor: str,
+    facts: RecordFacts | None = None,
+) -> RecordVersion | None:
+    """Apply one change to `record` as read by the caller; None if another writer changed it
+    first (nothing is written then)."""
+    values: dict[str, Any] = {"version": record.version + 1, "status": status, "updated_at": now}
+    if facts is not None:
+        values.update({c: getattr(facts, c) for c in _COLUMNS})
+    done = session.execute(
+        update(Record)
+        .where(Record.id == record.id, Record.version == record.version)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    session.refresh(record)
+    version = RecordVersion(
+        id=uuid.uuid4(),
+        record_id=record.id,
+        subject_id=record.subject_id,
+        version=record.version,
+        status=record.status,
+        change=change,
+        reason=reason[:500],
+        actor=actor[:100],
+        created_at=now,
+        batch_id=None,
+        **{c: getattr(record, c) for c in _COLUMNS},
+    )
+    session.add(version)
+    session.flush()
+    append_entry(
+        session,
+        now,
+        ledger_entry(
+            {
+                "subject_id": record.subject_id,
+                "record_id": record.id,
+                "version": version.version,
+                "change": change,
+                "status": status,
+                "item_code": record.item_code,
+                "content_hash": record.content_hash,
+                "actor": version.actor,
+                "batch_id": None,
+            }
+        ),
+    )
+    emit_change_events(session, calendar, now, record=record, change=change)
+    return version
+
+
+def emit_change_events(
+    session: Session, calendar: Calendar, now: dt.datetime, *, record: Record, change: Change
+) -> list[ChangeEvent]:
+    """One event per recipient the record was shared with, due in 3 working days."""
+    due = calendar.add_workdays(china_today(now), PROPAGATION_WORKDAYS)
+    events = [
+        ChangeEvent(
+            id=uuid.uuid4(),
+            record_id=record.id,
+            version=record.version,
+            change=change,
+            recipient=recipient,
+            created_at=now,
+            due_on=due.date,
+            due_provisional=due.provisional,
+        )
+        for recipient in session.scalars(
+            select(RecordShare.recipient).where(RecordShare.record_id == record.id)
+        )
+    ]
+    session.add_all(events)
+    return events
