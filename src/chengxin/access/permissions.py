@@ -35,6 +35,11 @@ class Permission(StrEnum):
     DISPUTES_MANAGE = "admin:disputes:write"  # accept or reject filings, enter outcomes
     DISPUTES_READ = "admin:disputes:read"
     STAFF_NOTICES = "own:notices:read"  # a staff account's inbox (overdue deadlines …)
+    OWN_LISTING_ANSWER = "own:listing-notices:write"  # answer a notice of listing (陈述申辩)
+    SOURCE_LISTINGS = "own:listings:write"  # a designating source proposes and removes listings
+    LISTS_MANAGE = "admin:lists:write"  # the platform's side of listing and removal
+    LISTS_READ = "admin:lists:read"
+    OWN_SCORE = "own:score:write"  # opt in or out of the integrity score, see its breakdown
     OWN_RECORDS_WRITE = "own:records:write"  # a source sends its records
     OWN_QUALITY_READ = "own:quality:read"  # a source's own data-quality figures
     PERSON_RECORDS_QUERY = "person:records:query"  # read a person's records with consent or basis
@@ -60,14 +65,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.OWN_CONSENTS_WRITE,
         Permission.OWN_NOTIFICATIONS,
         Permission.OWN_DISPUTES_WRITE,
+        Permission.OWN_LISTING_ANSWER,
+        Permission.OWN_SCORE,
     },
     Role.REQUESTER: _PUBLIC | {Permission.PERSON_RECORDS_QUERY},
     Role.DEPARTMENT: _PUBLIC | {Permission.PERSON_RECORDS_QUERY, Permission.PERSON_IDENTITY_FULL},
     Role.SOURCE: _PUBLIC
-    | {Permission.OWN_RECORDS_WRITE, Permission.OWN_QUALITY_READ, Permission.SOURCE_DISPUTES_WRITE},
+    | {
+        Permission.OWN_RECORDS_WRITE,
+        Permission.OWN_QUALITY_READ,
+        Permission.SOURCE_DISPUTES_WRITE,
+        Permission.SOURCE_LISTINGS,
+    },
     Role.REVIEWER: _PUBLIC
     | {
         Permission.IDENTITY_REVIEW,
+        Permission.LISTS_READ,
         Permission.STAFF_NOTICES,
         Permission.DISPUTES_MANAGE,
         Permission.DISPUTES_READ,
@@ -79,6 +92,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: _PUBLIC
     | {
         Permission.SOURCES_MANAGE,
+        Permission.LISTS_MANAGE,
+        Permission.LISTS_READ,
         Permission.STAFF_NOTICES,
         Permission.DISPUTES_READ,
         Permission.REQUESTERS_READ,
@@ -89,7 +104,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.QUALITY_READ,
     },
     Role.AUDITOR: _PUBLIC
-    | {Permission.LEDGER_READ_FULL, Permission.REGISTER_READ, Permission.CONSENTS_READ},
+    | {
+        Permission.LEDGER_READ_FULL,
+        Permission.REGISTER_READ,
+        Permission.CONSENTS_READ,
+        Permission.LISTS_READ,
+    },
     Role.NODE: _PUBLIC,
 }
 
