@@ -26,13 +26,16 @@ from chengxin.disputes import api as disputes_api
 from chengxin.disputes.staff_api import router as disputes_staff_router
 from chengxin.ledger.api import router as ledger_router
 from chengxin.ledger.checkpointer import Checkpointer
+from chengxin.lists.api import router as lists_router
 from chengxin.logs import request_id
 from chengxin.notifications.api import router as notifications_router
 from chengxin.notifications.delivery import DeliveryThread
 from chengxin.problems import internal_error, problem_response
 from chengxin.queries.api import router as queries_router
+from chengxin.reports.api import router as reports_router
 from chengxin.requesters.api import router as requesters_router
 from chengxin.runtime import Runtime
+from chengxin.scoring.api import router as score_router
 from chengxin.web.home import router as home_router
 
 log = logging.getLogger("chengxin.http")
@@ -179,8 +182,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(consents_router)
     app.include_router(disputes_api.router)
     app.include_router(disputes_staff_router)
+    app.include_router(lists_router)
+    app.include_router(reports_router)
     app.include_router(home_router)
     app.include_router(notifications_router)
+    app.include_router(score_router)
     # Multipart framing and form fields need a little room beyond the largest file.
     app.add_middleware(
         BodyLimit,

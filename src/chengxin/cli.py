@@ -23,10 +23,12 @@ from chengxin.identity.cli import id_app, identity_app, uscc_app
 from chengxin.jobs.cli import jobs_app
 from chengxin.keys import create_key_file, load_key_file, save_key_file
 from chengxin.ledger.cli import ledger_app
+from chengxin.lists.cli import lists_app
 from chengxin.notifications.cli import notifications_app
 from chengxin.queries.cli import queries_app
 from chengxin.records.cli import records_app
 from chengxin.requesters.cli import requesters_app
+from chengxin.scoring.cli import score_app
 from chengxin.sealed import reencrypt_all
 from chengxin.workdays.cli import workdays_app
 
@@ -56,10 +58,12 @@ app.add_typer(queries_app, name="queries")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(disputes_app, name="disputes")
+app.add_typer(lists_app, name="lists")
 app.add_typer(requesters_app, name="requesters")
 app.add_typer(consents_app, name="consents")
 app.add_typer(notifications_app, name="notifications")
 app.add_typer(workdays_app, name="workdays")
+app.add_typer(score_app, name="score")
 app.command()(demo)
 app.command()(ingest)
 

@@ -131,9 +131,12 @@ def all_models_metadata() -> MetaData:
     import chengxin.disputes.models  # noqa: PLC0415
     import chengxin.identity.models  # noqa: PLC0415
     import chengxin.ledger.models  # noqa: PLC0415
+    import chengxin.lists.models  # noqa: PLC0415
     import chengxin.notifications.models  # noqa: PLC0415
     import chengxin.queries.models  # noqa: PLC0415
     import chengxin.records.models  # noqa: PLC0415
-    import chengxin.requesters.models  # noqa: F401, PLC0415
+    import chengxin.reports.models  # noqa: PLC0415
+    import chengxin.requesters.models  # noqa: PLC0415
+    import chengxin.scoring.models  # noqa: F401, PLC0415
 
     return Base.metadata

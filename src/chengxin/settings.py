@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     holidays_dir: Path | None = Field(
         default=None, description="Operator's folder of holiday calendar YAML files"
     )
+    scoring_dir: Path | None = Field(
+        default=None, description="Operator's folder of extra score model YAML files"
+    )
     max_upload_bytes: Annotated[int, Field(ge=1024, le=10 * 1024**3)] = 200 * 1024 * 1024
     max_batch_rows: Annotated[int, Field(ge=1, le=50_000_000)] = 2_000_000
     host: str = Field(default="127.0.0.1", min_length=1, max_length=255)

@@ -24,6 +24,7 @@ class Permission(StrEnum):
 
     SESSIONS_USE = "public:sessions:write"  # sign up, log in, log out, who am I
     CATALOG_READ = "public:catalog:read"
+    REPORTS_VERIFY = "public:reports:verify"  # check a credit report's code and signature
     LEDGER_READ = "public:ledger:read"  # checkpoints, proofs, entries as the caller may see them
     LEDGER_READ_FULL = "audit:ledger:read"  # entries unredacted
     OWN_RECORDS_READ = "own:records:read"  # a citizen's self-query (本人查询)
@@ -54,7 +55,14 @@ class Permission(StrEnum):
     QUALITY_READ = "admin:quality:read"
 
 
-_PUBLIC = frozenset({Permission.SESSIONS_USE, Permission.CATALOG_READ, Permission.LEDGER_READ})
+_PUBLIC = frozenset(
+    {
+        Permission.SESSIONS_USE,
+        Permission.CATALOG_READ,
+        Permission.LEDGER_READ,
+        Permission.REPORTS_VERIFY,
+    }
+)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: _PUBLIC,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from chengxin.disputes.deadlines import flag_overdue
 from chengxin.errors import ChengxinError
 from chengxin.ledger.service import sign_checkpoint
+from chengxin.lists.jobs import run_list_expiry
 from chengxin.notifications.delivery import deliver_pending
 from chengxin.records.expiry import expire_records
 from chengxin.runtime import Runtime
@@ -44,8 +45,9 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
     "deadlines": run_deadlines,
     "notify": run_notify,
     "checkpoint": run_checkpoint,
+    "lists": run_list_expiry,
 }
-PERIODIC = ("expiry", "deadlines")  # notify and checkpoint have threads of their own
+PERIODIC = ("expiry", "deadlines", "lists")  # notify and checkpoint have threads of their own
 
 
 class JobsThread:

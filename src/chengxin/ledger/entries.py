@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Any
 
-KINDS = frozenset({"query", "record_version", "consent", "requester", "dispute"})
+KINDS = frozenset({"query", "record_version", "consent", "requester", "dispute", "listing"})
 SUBJECT_KEY = "subject"  # the subject id an entry is about, if any (redacted for outsiders)
 
 

@@ -1,0 +1,128 @@
+"""Report routes: my own report, a report for a requester or department, and verification (the
+API and a public page) of any report by its code (R-5.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from chengxin.access.deps import allowed
+from chengxin.access.permissions import Permission
+from chengxin.access.principal import Principal
+from chengxin.queries.api import QueryIn
+from chengxin.queries.service import Thresholds
+from chengxin.reports import service
+from chengxin.reports.render import to_html, to_pdf
+from chengxin.runtime import Runtime
+
+router = APIRouter(tags=["reports"])
+Format = Literal["json", "html", "pdf"]
+Verifier = Annotated[Principal, allowed(Permission.REPORTS_VERIFY)]
+
+
+class VerificationOut(BaseModel):
+    code: str
+    valid: bool = Field(description="Issued by this platform and, if given, unchanged")
+    current: bool = Field(description="No record of the person changed since it was issued")
+    issued_at: dt.datetime | None
+    problem: str | None
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _thresholds(rt: Runtime) -> Thresholds:
+    return Thresholds(rt.settings.flag_subjects_per_hour, rt.settings.flag_refusals_per_hour)
+
+
+def _answer(report: dict[str, Any], fmt: Format) -> Response:
+    code = report["verification"]["code"]
+    if fmt == "html":
+        return HTMLResponse(to_html(report))
+    if fmt == "pdf":
+        return Response(
+            to_pdf(report), media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="credit-report-{code}.pdf"'},
+        )  # fmt: skip
+    return JSONResponse(report)
+
+
+@router.get("/api/v1/me/report", summary="My own credit report (JSON, HTML or PDF)")
+def my_report(
+    request: Request,
+    principal: Annotated[Principal, allowed(Permission.OWN_RECORDS_READ)],
+    format: Format = "json",
+) -> Response:
+    rt = _runtime(request)
+    report = service.issue_report(
+        rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal,
+        purpose="self_query", thresholds=_thresholds(rt),
+    )  # fmt: skip
+    return _answer(report, format)
+
+
+@router.post("/api/v1/reports", summary="A credit report for a requester or a department")
+def post_report(
+    request: Request,
+    principal: Annotated[Principal, allowed(Permission.PERSON_RECORDS_QUERY)],
+    body: QueryIn,
+    format: Format = "json",
+) -> Response:
+    rt = _runtime(request)
+    report = service.issue_report(
+        rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal,
+        purpose=body.purpose, id_number=body.id_number, consent_id=body.consent_id,
+        legal_basis=body.legal_basis, thresholds=_thresholds(rt),
+    )  # fmt: skip
+    return _answer(report, format)
+
+
+@router.get("/api/v1/reports/verify/{code}", response_model=VerificationOut, summary="Check a code")
+def verify_code(request: Request, _who: Verifier, code: str) -> VerificationOut:
+    with _runtime(request).sessions() as session:
+        found = service.check_code(session, code[:40])
+    return VerificationOut(**found.__dict__)
+
+
+@router.post(
+    "/api/v1/reports/verify", response_model=VerificationOut,
+    summary="Check a whole JSON report: issued here, unchanged, signed",
+)  # fmt: skip
+def verify_body(
+    request: Request, _who: Verifier, report: Annotated[dict[str, Any], Body()]
+) -> VerificationOut:
+    rt = _runtime(request)
+    with rt.sessions() as session:
+        found = service.verify_report(session, rt.keys, report)
+    return VerificationOut(**found.__dict__)
+
+
+@router.get("/verify/{code}", response_class=HTMLResponse, summary="Public verification page")
+def verify_page(request: Request, _who: Verifier, code: str) -> HTMLResponse:
+    with _runtime(request).sessions() as session:
+        found = service.check_code(session, code[:40])
+    shown = html.escape(code[:40])
+    when = f"{found.issued_at:%Y-%m-%d %H:%M} UTC" if found.issued_at else ""
+    if not found.valid:
+        verdict = "未找到该验证码的报告。No report was issued with this code."
+    elif found.current:
+        verdict = f"真实有效，且仍为最新（{when} 出具）。Authentic and still current."
+    else:
+        verdict = (
+            f"真实，但出具后信息已有变化（{when} 出具），请重新查询。"
+            "Authentic, but the person's information changed since; ask for a new report."
+        )
+    page = (
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+        f"<title>报告核验 Report verification</title><h1>报告核验 {shown}</h1>"
+        f"<p>{html.escape(verdict)}</p><p>核验整份报告的内容与签名：POST /api/v1/reports/verify "
+        "with the JSON report. To check a PDF, compare its content hash with the JSON.</p></html>"
+    )
+    return HTMLResponse(page, status_code=200 if found.valid else 404)
