@@ -155,3 +155,15 @@ def test_r5_3_list_memberships_appear_by_who_may_see_them(sqlite_node: Platform)
     assert [(x["list_type"], x["kind"]) for x in mine["lists"]] == [
         ("KEY-TAX-DISHONESTY", "key_supervision")]  # fmt: skip
     assert bank_report(node, ["public"])["lists"] == []  # key supervision: not for a bank
+
+
+def test_r5_4_the_score_is_in_my_report_only_if_i_opted_in(sqlite_node: Platform) -> None:
+    node = sqlite_node
+    assert my_report(node).json()["score"] is None
+    assert node.call("POST", "/api/v1/me/score/opt-in", "alice").status_code in {200, 201}
+    score = my_report(node).json()["score"]
+    assert score["total"] == score["base"] + sum(line["final"] for line in score["lines"])
+    assert "PENALTY-TAX" in {line["item_code"] for line in score["lines"]}
+    assert "score" not in bank_report(node, ["public"])  # never for third parties
+    html = my_report(node, "html").text
+    assert "诚信积分" in html

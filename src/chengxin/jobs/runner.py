@@ -16,6 +16,7 @@ from chengxin.lists.jobs import run_list_expiry
 from chengxin.notifications.delivery import deliver_pending
 from chengxin.records.expiry import expire_records
 from chengxin.runtime import Runtime
+from chengxin.scoring.service import run_score_job
 
 log = logging.getLogger("chengxin.jobs")
 
@@ -46,8 +47,14 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
     "notify": run_notify,
     "checkpoint": run_checkpoint,
     "lists": run_list_expiry,
+    "score": run_score_job,
 }
-PERIODIC = ("expiry", "deadlines", "lists")  # notify and checkpoint have threads of their own
+PERIODIC = (
+    "expiry",
+    "deadlines",
+    "lists",
+    "score",
+)  # notify and checkpoint have threads of their own
 
 
 class JobsThread:

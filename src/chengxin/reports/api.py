@@ -19,6 +19,7 @@ from chengxin.queries.service import Thresholds
 from chengxin.reports import service
 from chengxin.reports.render import to_html, to_pdf
 from chengxin.runtime import Runtime
+from chengxin.scoring.service import model_for
 
 router = APIRouter(tags=["reports"])
 Format = Literal["json", "html", "pdf"]
@@ -61,9 +62,10 @@ def my_report(
     format: Format = "json",
 ) -> Response:
     rt = _runtime(request)
+    now = rt.clock()
     report = service.issue_report(
-        rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal,
-        purpose="self_query", thresholds=_thresholds(rt),
+        rt.sessions, rt.keys, rt.catalog, now, principal=principal,
+        purpose="self_query", thresholds=_thresholds(rt), score_model=model_for(rt, now),
     )  # fmt: skip
     return _answer(report, format)
 

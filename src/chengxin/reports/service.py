@@ -38,6 +38,9 @@ from chengxin.reports.signing import (
     signed_message,
 )
 from chengxin.requesters.models import Requester
+from chengxin.scoring.model import ScoreModel
+from chengxin.scoring.service import explain, is_opted_in
+from chengxin.scoring.views import breakdown_dict
 
 FORMAT = "chengxin-credit-report/1"
 _PERSON_REPORT = TypeAdapter(PersonReport)
@@ -95,8 +98,21 @@ def _pending_repairs(session: Session, record_ids: list[str]) -> set[str]:
     return {str(r) for r in rows}
 
 
+def _score(
+    session: Session, model: ScoreModel | None, now: dt.datetime, subject_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """The integrity score and its breakdown, only for a person who opted in (PIPL art. 24)."""
+    if model is None or not is_opted_in(session, subject_id):
+        return None
+    return breakdown_dict(explain(session, model, now, subject_id))
+
+
 def _assemble(
-    session: Session, principal: Principal, door: PersonReport, issued_at: dt.datetime
+    session: Session,
+    principal: Principal,
+    door: PersonReport,
+    issued_at: dt.datetime,
+    score_model: ScoreModel | None,
 ) -> dict[str, Any]:
     seen = _PERSON_REPORT.dump_python(door, mode="json")
     records: list[dict[str, Any]] = seen["records"]
@@ -133,6 +149,7 @@ def _assemble(
             entry for entry in lists if sees_supervision or entry["kind"] != "key_supervision"
         ]
         if own:
+            report["score"] = _score(session, score_model, issued_at, subject)
             report["query_history"] = [
                 {"at": q.at.isoformat(), "who": who or str(q.role), "purpose": q.purpose,
                  "outcome": str(q.outcome), "ledger_index": q.ledger_index}
@@ -158,6 +175,7 @@ def issue_report(
     id_number: str | None = None,
     consent_id: uuid.UUID | None = None,
     legal_basis: str | None = None,
+    score_model: ScoreModel | None = None,
 ) -> dict[str, Any]:
     """A signed report of what `principal` may see: the query goes through the one door (and is
     registered there, refusals included); the issued report is registered with its code."""
@@ -166,7 +184,7 @@ def issue_report(
         consent_id=consent_id, legal_basis=legal_basis, thresholds=thresholds,
     )  # fmt: skip
     with sessions() as session, session.begin():
-        report = _assemble(session, principal, door, now)
+        report = _assemble(session, principal, door, now, score_model)
         code = new_code()
         digest = content_hash(report)
         signature = b64(keys.sign(signed_message(code, digest, report["issued_at"])))
