@@ -49,10 +49,11 @@ def _raw(p: _Params, rule: Rule) -> str:
     """The record's points after the per-record cap, as an integer expression."""
     if rule.per_unit is not None:
         unit = rule.per_unit
-        text = f"(CAST(x.content AS json) ->> {p.bind(unit.field)})"
         # Only plain decimal numbers count (rules.NUMBER); anything else counts 0, as in Python.
-        value = (f"CASE WHEN {text} ~ {p.bind('^' + NUMBER.pattern + '$')} "
-                 f"THEN CAST({text} AS numeric) ELSE 0 END")  # fmt: skip
+        # substring() gives the whole value when it matches, else NULL: one JSON parse a record.
+        field = f"CAST(x.content AS json) ->> {p.bind(unit.field)}"
+        number = p.bind(f"^{NUMBER.pattern}$")
+        value = f"COALESCE(CAST(substring({field} FROM {number}) AS numeric), 0)"
         raw = f"div(GREATEST({value}, 0), {p.bind(unit.unit, 'numeric')}) * {int(unit.points)}"
     elif rule.by_severity:
         cases = " ".join(

@@ -35,7 +35,8 @@ from chengxin.records.models import RecordStatus
 from chengxin.scoring.model import Grade, Rule, ScoreModel
 
 REPAIRABLE = frozenset({"bad", "serious"})
-NUMBER = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")  # a field value the per-unit rules read
+# A field value the per-unit rules read (the same pattern serves PostgreSQL's regular expressions).
+NUMBER = re.compile(r"-?[0-9]{1,30}(?:\.[0-9]{1,30})?")
 
 
 @dataclass(frozen=True, slots=True)
