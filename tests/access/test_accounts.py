@@ -214,3 +214,17 @@ def test_r3_1_accounts_cli_creates_lists_and_disables(
     assert listed["clerk2"]["disabled"] is True
     assert listed["ops2"]["role"] == "operator"
     assert not any(name.startswith("x") for name in listed)
+
+
+def test_r3_1_logging_in_again_with_an_old_cookie_works(sqlite_node: Platform) -> None:
+    node = sqlite_node
+    old = node.cookies["alice"]
+    assert node.call("POST", "/api/v1/auth/logout", "alice").status_code == 204
+    node.client.cookies.set(node.cookie_name, old)  # the browser still sends the ended cookie
+    try:
+        again = node.client.post(
+            "/api/v1/auth/login", json={"username": "alice", "password": PASSWORD}
+        )
+    finally:
+        node.client.cookies.clear()
+    assert again.status_code == 200, again.text

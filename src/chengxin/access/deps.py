@@ -25,6 +25,9 @@ from chengxin.runtime import Runtime
 
 SESSION_COOKIE = "chengxin_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Logging in and signing up start a new session: an old cookie (ended, or without its CSRF
+# token) must not stand in the way.
+FRESH_SESSION_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/signup"})
 
 
 def session_cookie_name(secure: bool) -> str:
@@ -59,7 +62,7 @@ def resolve_principal(request: Request) -> Principal:
             key = key_of(session, token)
         return _key_principal(runtime, key)
     cookie = request.cookies.get(session_cookie_name(runtime.settings.cookie_secure))
-    if cookie:
+    if cookie and request.url.path not in FRESH_SESSION_PATHS:
         with runtime.sessions() as session:
             principal = accounts.session_principal(
                 session, runtime.clock(), cookie, request.headers.get("x-csrf-token"),
