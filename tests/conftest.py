@@ -18,6 +18,8 @@ from chengxin import migrate
 from chengxin.db import make_engine
 from chengxin.keys import KeyRing, new_key_ring
 
+pytest_plugins = ["tests.platform"]  # the whole-node fixtures `node` and `sqlite_node`
+
 NOW = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
 PG_ADMIN_URL = os.environ.get(
     "CHENGXIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

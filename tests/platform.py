@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from chengxin import migrate
@@ -147,6 +148,20 @@ def _build(rt: Runtime, clock: Clock) -> dict[str, str]:
         tokens["NODE"] = create_api_key(session, now, owner_kind=KeyOwner.NODE,
                                         owner_id=source.id, label="t", actor="t")[1]  # fmt: skip
     return tokens
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
+    """A whole node on each database (registered for every test folder by tests/conftest.py;
+    a folder's own `node` fixture takes precedence)."""
+    with platform(tmp_path, request.param) as p:
+        yield p
+
+
+@pytest.fixture
+def sqlite_node(tmp_path: Path) -> Iterator[Platform]:
+    with platform(tmp_path, "sqlite") as p:
+        yield p
 
 
 @contextmanager

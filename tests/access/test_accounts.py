@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,6 @@ from sqlalchemy import select
 from chengxin.access.models import Account, LoginAttempt
 from chengxin.cli import main
 from tests.platform import ALICE, BOB, PASSWORD, Platform, platform
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
-    with platform(tmp_path, request.param) as p:
-        yield p
-
-
-@pytest.fixture
-def sqlite_node(tmp_path: Path) -> Iterator[Platform]:
-    with platform(tmp_path, "sqlite") as p:
-        yield p
 
 
 def sign_up(node: Platform, **body: str) -> object:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,6 @@ from tests.platform import ALICE, Platform, platform
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
-    with platform(tmp_path, request.param) as p:
-        yield p
 
 
 def alices_records(node: Platform) -> dict[str, dict[str, Any]]:

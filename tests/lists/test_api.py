@@ -5,20 +5,12 @@ refused. Staff and sources see no personal data; the CLI prints subject ids only
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.platform import ALICE, Platform, platform
+from tests.platform import ALICE, Platform
 from tests.support import fresh_cli_node, run
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
-    with platform(tmp_path, request.param) as p:
-        yield p
-
 
 PROPOSAL = {
     "list_type": "KEY-TAX-DISHONESTY", "id_number": ALICE, "decision_date": "2026-11-20",

@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +18,6 @@ from tests.platform import ALICE, BOB, Platform, platform
 from tests.support import load_verifier
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
-    with platform(tmp_path, request.param) as p:
-        yield p
-
-
-@pytest.fixture
-def sqlite_node(tmp_path: Path) -> Iterator[Platform]:
-    with platform(tmp_path, "sqlite") as p:
-        yield p
 
 
 def query(node: Platform, who: str, id_number: str = ALICE, **body: Any) -> Any:

@@ -6,28 +6,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pypdf
-import pytest
 
-from tests.platform import ALICE, Platform, platform
+from tests.platform import ALICE, Platform
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
-    with platform(tmp_path, request.param) as p:
-        yield p
-
-
-@pytest.fixture
-def sqlite_node(tmp_path: Path) -> Iterator[Platform]:
-    with platform(tmp_path, "sqlite") as p:
-        yield p
 
 
 def my_report(node: Platform, fmt: str = "json") -> Any:

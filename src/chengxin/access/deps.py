@@ -134,6 +134,15 @@ def source_of(principal: Principal) -> uuid.UUID:
     return principal.source_id
 
 
+def own_subject(principal: Principal, what: str) -> uuid.UUID:
+    """The person a citizen's account is bound to; `what` names what only they have."""
+    if principal.subject_id is None:
+        raise Forbidden(
+            f"only a citizen bound to a person has {what}", field="subject", rule="own-subject"
+        )
+    return principal.subject_id
+
+
 def _current_source(
     principal: Annotated[Principal, allowed(Permission.OWN_RECORDS_WRITE)],
 ) -> uuid.UUID:

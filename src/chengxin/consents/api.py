@@ -11,14 +11,13 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from chengxin.access.deps import allowed
+from chengxin.access.deps import allowed, own_subject
 from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.catalog.vocab import Category, DisclosureLevel
 from chengxin.consents import service
 from chengxin.consents.models import Consent
 from chengxin.consents.rules import PURPOSE_LABELS, ConsentStatus, Purpose, parse_scope
-from chengxin.errors import Forbidden
 from chengxin.requesters.models import Requester
 from chengxin.runtime import Runtime
 
@@ -96,14 +95,6 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _subject(principal: Principal) -> uuid.UUID:
-    if principal.subject_id is None:
-        raise Forbidden(
-            "only a citizen bound to a person has consents", field="subject", rule="own-subject"
-        )
-    return principal.subject_id
-
-
 def _base(consent: Consent) -> dict[str, object]:
     scope = service.scope_of(consent)
     zh, en = PURPOSE_LABELS[consent.purpose]
@@ -141,7 +132,7 @@ def _own(session: Session, consent: Consent, requester: Requester) -> ConsentOut
 )
 def post_consent(request: Request, principal: Citizen, body: ConsentIn) -> ConsentOut:
     rt = _runtime(request)
-    subject_id = _subject(principal)
+    subject_id = own_subject(principal, "consents")
     scope = parse_scope(
         None if body.levels is None else [v.value for v in body.levels],
         [v.value for v in body.categories or []],
@@ -157,7 +148,7 @@ def post_consent(request: Request, principal: Citizen, body: ConsentIn) -> Conse
 
 @router.get("/me/consents", response_model=list[ConsentOut], summary="My consents, newest first")
 def get_my_consents(request: Request, principal: Citizen) -> list[ConsentOut]:
-    subject_id = _subject(principal)
+    subject_id = own_subject(principal, "consents")
     with _runtime(request).sessions() as session:
         consents = service.consents_of(session, subject_id)
         requesters = service.requesters_by_id(session, consents)
@@ -177,7 +168,7 @@ def post_withdraw(
     body: WithdrawIn,
 ) -> ConsentOut:
     rt = _runtime(request)
-    subject_id = _subject(principal)
+    subject_id = own_subject(principal, "consents")
     with rt.sessions() as session, session.begin():
         consent = service.withdraw_consent(
             session, rt.keys, rt.clock(), consent_id=consent_id, subject_id=subject_id,

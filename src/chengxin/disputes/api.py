@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from chengxin.access.deps import allowed
+from chengxin.access.deps import allowed, own_subject
 from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.clock import china_today
@@ -18,7 +18,7 @@ from chengxin.disputes import objections, repairs
 from chengxin.disputes.attachments import MAX_BYTES, MAX_FILES, Evidence, check_files
 from chengxin.disputes.models import Objection, RepairCase
 from chengxin.disputes.views import CaseOut, case_view
-from chengxin.errors import Forbidden, TooLarge
+from chengxin.errors import TooLarge
 from chengxin.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/me", tags=["disputes"])
@@ -44,10 +44,8 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _subject(principal: Principal) -> uuid.UUID:
-    if principal.subject_id is None:
-        raise Forbidden("only a person's own account can do this", field="role", rule="citizen")
-    return principal.subject_id
+def _person(principal: Principal) -> uuid.UUID:
+    return own_subject(principal, "objections, repairs and explanations")
 
 
 def read_files(files: list[UploadFile]) -> list[Evidence]:
@@ -75,7 +73,7 @@ def post_objection(
     evidence = read_files(files)
     with rt.sessions() as session, session.begin():
         case = objections.file_objection(
-            session, rt.disputes, now, subject_id=_subject(principal), record_id=record_id,
+            session, rt.disputes, now, subject_id=_person(principal), record_id=record_id,
             reason=reason, files=evidence, actor=principal.actor,
         )  # fmt: skip
         return case_view(session, rt.keys, case, china_today(now))
@@ -95,7 +93,7 @@ def post_repair(  # noqa: PLR0917  (form fields are parameters)
     proof = read_files(files)
     with rt.sessions() as session, session.begin():
         case = repairs.apply_repair(
-            session, rt.disputes, now, subject_id=_subject(principal), record_id=record_id,
+            session, rt.disputes, now, subject_id=_person(principal), record_id=record_id,
             evidence=[e.strip() for e in evidence.split(",") if e.strip()],
             statement=statement, commitment=commitment, files=proof, actor=principal.actor,
         )  # fmt: skip
@@ -107,7 +105,7 @@ def my_cases(request: Request, principal: Person) -> list[CaseOut]:
     rt = _runtime(request)
     today = china_today(rt.clock())
     with rt.sessions() as session:
-        subject = _subject(principal)
+        subject = _person(principal)
         found: list[Objection | RepairCase] = [
             *session.scalars(select(Objection).where(Objection.subject_id == subject)),
             *session.scalars(select(RepairCase).where(RepairCase.subject_id == subject)),
@@ -121,7 +119,7 @@ def withdraw_objection(request: Request, principal: Person, case_id: uuid.UUID) 
     rt, now = _runtime(request), _runtime(request).clock()
     with rt.sessions() as session, session.begin():
         case = objections.withdraw_objection(
-            session, rt.disputes, now, case_id=case_id, subject_id=_subject(principal),
+            session, rt.disputes, now, case_id=case_id, subject_id=_person(principal),
             actor=principal.actor,
         )  # fmt: skip
         return case_view(session, rt.keys, case, china_today(now))
@@ -132,7 +130,7 @@ def withdraw_repair(request: Request, principal: Person, case_id: uuid.UUID) -> 
     rt, now = _runtime(request), _runtime(request).clock()
     with rt.sessions() as session, session.begin():
         case = repairs.withdraw_repair(
-            session, rt.disputes, now, case_id=case_id, subject_id=_subject(principal),
+            session, rt.disputes, now, case_id=case_id, subject_id=_person(principal),
             actor=principal.actor,
         )  # fmt: skip
         return case_view(session, rt.keys, case, china_today(now))
@@ -147,7 +145,7 @@ def explain(
     rt = _runtime(request)
     with rt.sessions() as session, session.begin():
         repairs.explain_record(
-            session, rt.keys, rt.clock(), subject_id=_subject(principal), record_id=record_id,
+            session, rt.keys, rt.clock(), subject_id=_person(principal), record_id=record_id,
             text=body.text,
         )  # fmt: skip
     return ExplanationOut(record_id=record_id, text=body.text.strip())

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from chengxin.access.deps import allowed
+from chengxin.access.deps import allowed, own_subject
 from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.errors import Forbidden
@@ -51,14 +51,6 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _subject(principal: Principal) -> uuid.UUID:
-    if principal.subject_id is None:
-        raise Forbidden(
-            "only a citizen bound to a person has notices", field="subject", rule="own-subject"
-        )
-    return principal.subject_id
-
-
 def _out(notice: Notification) -> NotificationOut:
     return NotificationOut.model_validate(notice, from_attributes=True)
 
@@ -74,7 +66,7 @@ def get_notifications(
     unread: Annotated[bool, Query(description="Only notices not yet read")] = False,
     limit: Annotated[int, Query(ge=1, le=service.MAX_INBOX)] = 50,
 ) -> list[NotificationOut]:
-    subject_id = _subject(principal)
+    subject_id = own_subject(principal, "notices")
     with _runtime(request).sessions() as session:
         notices = service.inbox(session, subject_id=subject_id, unread_only=unread, limit=limit)
         return [_out(n) for n in notices]
@@ -90,7 +82,7 @@ def post_read(
     request: Request, principal: Citizen, notification_id: Annotated[uuid.UUID, Path()]
 ) -> NotificationOut:
     rt = _runtime(request)
-    subject_id = _subject(principal)
+    subject_id = own_subject(principal, "notices")
     with rt.sessions() as session, session.begin():
         notice = service.mark_read(
             session, rt.clock(), notification_id=notification_id, subject_id=subject_id
@@ -111,7 +103,7 @@ def _contact(request: Request, subject_id: uuid.UUID) -> ContactOut:
 
 @router.get("/me/contact", response_model=ContactOut, summary="My e-mail address, masked")
 def get_contact(request: Request, principal: Citizen) -> ContactOut:
-    return _contact(request, _subject(principal))
+    return _contact(request, own_subject(principal, "notices"))
 
 
 @router.put(
@@ -121,7 +113,7 @@ def get_contact(request: Request, principal: Citizen) -> ContactOut:
 )
 def put_contact(request: Request, principal: Citizen, body: ContactIn) -> ContactOut:
     rt = _runtime(request)
-    subject_id = _subject(principal)
+    subject_id = own_subject(principal, "notices")
     with rt.sessions() as session, session.begin():
         service.set_contact(session, rt.keys, rt.clock(), subject_id=subject_id, email=body.email)
     return _contact(request, subject_id)
@@ -134,7 +126,7 @@ def put_contact(request: Request, principal: Citizen, body: ContactIn) -> Contac
 )
 def delete_contact(request: Request, principal: Citizen) -> Response:
     rt = _runtime(request)
-    subject_id = _subject(principal)
+    subject_id = own_subject(principal, "notices")
     with rt.sessions() as session, session.begin():
         service.clear_contact(session, subject_id=subject_id)
     return Response(status_code=204)

@@ -77,10 +77,6 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _thresholds(rt: Runtime) -> Thresholds:
-    return Thresholds(rt.settings.flag_subjects_per_hour, rt.settings.flag_refusals_per_hour)
-
-
 def _split(text: str) -> list[str]:
     return [part for part in text.split(",") if part]
 
@@ -95,7 +91,7 @@ def post_query(
     return service.query_person(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal, purpose=body.purpose,
         id_number=body.id_number, consent_id=body.consent_id, legal_basis=body.legal_basis,
-        thresholds=_thresholds(rt),
+        thresholds=Thresholds.of(rt.settings),
     )  # fmt: skip
 
 
@@ -106,7 +102,7 @@ def my_records(
     rt = _runtime(request)
     return service.query_person(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal,
-        purpose="self_query", thresholds=_thresholds(rt),
+        purpose="self_query", thresholds=Thresholds.of(rt.settings),
     )  # fmt: skip
 
 

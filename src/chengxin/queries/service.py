@@ -32,6 +32,7 @@ from chengxin.queries.models import QueryEntry
 from chengxin.queries.rules import Flag, Outcome, View
 from chengxin.records.models import Record
 from chengxin.requesters.models import Requester
+from chengxin.settings import Settings
 
 HOUR = dt.timedelta(hours=1)
 MAX_BASIS_CHARS = 200
@@ -41,6 +42,10 @@ MAX_BASIS_CHARS = 200
 class Thresholds:
     subjects_per_hour: int
     refusals_per_hour: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Thresholds:
+        return cls(settings.flag_subjects_per_hour, settings.flag_refusals_per_hour)
 
 
 @dataclass(frozen=True)

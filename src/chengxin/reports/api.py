@@ -39,10 +39,6 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _thresholds(rt: Runtime) -> Thresholds:
-    return Thresholds(rt.settings.flag_subjects_per_hour, rt.settings.flag_refusals_per_hour)
-
-
 def _answer(report: dict[str, Any], fmt: Format) -> Response:
     code = report["verification"]["code"]
     if fmt == "html":
@@ -65,7 +61,7 @@ def my_report(
     now = rt.clock()
     report = service.issue_report(
         rt.sessions, rt.keys, rt.catalog, now, principal=principal,
-        purpose="self_query", thresholds=_thresholds(rt), score_model=model_for(rt, now),
+        purpose="self_query", thresholds=Thresholds.of(rt.settings), score_model=model_for(rt, now),
     )  # fmt: skip
     return _answer(report, format)
 
@@ -81,7 +77,7 @@ def post_report(
     report = service.issue_report(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal,
         purpose=body.purpose, id_number=body.id_number, consent_id=body.consent_id,
-        legal_basis=body.legal_basis, thresholds=_thresholds(rt),
+        legal_basis=body.legal_basis, thresholds=Thresholds.of(rt.settings),
     )  # fmt: skip
     return _answer(report, format)
 
