@@ -1,4 +1,4 @@
-"""Term expiry (期满移出): idempotent, and two workers at once remove each listing once."""
+"""Term expiry (期满移出, R-6.3): idempotent, and two workers at once remove each listing once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notification routes through the real app (a whole node): a citizen's inbox (站内信), marking
+"""R-4.1 notices: notification routes through the real app (a whole node): a citizen's inbox (站内信), marking
 read, and the e-mail contact; another citizen cannot touch them; staff have no inbox route."""
 
 from __future__ import annotations

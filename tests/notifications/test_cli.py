@@ -1,4 +1,4 @@
-"""`chengxin notifications …`: one delivery run now, and the outbox figures (no addresses)."""
+"""R-4.1 notices, `chengxin notifications …`: one delivery run now, and the outbox figures (no addresses)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""E-mail delivery to a real SMTP server on loopback (aiosmtpd): the message, retries with back-off,
+"""R-4.1 notices: e-mail delivery to a real SMTP server on loopback (aiosmtpd): the message, retries with back-off,
 two workers at once, leases, TLS and log-in, and logs that never carry an address."""
 
 from __future__ import annotations

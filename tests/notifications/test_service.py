@@ -1,4 +1,4 @@
-"""Notification verbs: notify writes the inbox and (with an address) the outbox in the caller's
+"""R-4.1 notices, the verbs: notify writes the inbox and (with an address) the outbox in the caller's
 transaction; the inbox and marking read; the e-mail contact, sealed and validated."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A citizen's score over the real app: opt in, read it explained, ask what a repair would change,
+"""R-5.4, a citizen's score over the real app: opt in, read it explained, ask what a repair would change,
 opt out and find it gone; other roles are refused; the periodic job; the CLI."""
 
 from __future__ import annotations

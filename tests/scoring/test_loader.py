@@ -1,4 +1,4 @@
-"""Loading score models: the shipped one, an operator's folder, and every refusal named as
+"""R-5.4, loading score models: the shipped one, an operator's folder, and every refusal named as
 `file:line: field: reason`."""
 
 from __future__ import annotations

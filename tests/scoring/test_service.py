@@ -1,4 +1,4 @@
-"""The score's verbs on both databases: opting in computes, opting out deletes, only opted-in
+"""R-5.4, the score's verbs on both databases: opting in computes, opting out deletes, only opted-in
 people are ever scored, the SQL batch and the Python path agree, and the incremental path picks
 up the people whose records changed."""
 

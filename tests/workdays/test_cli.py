@@ -1,4 +1,4 @@
-"""`chengxin workdays add|between`: plain and JSON output, provisional answers, refusals."""
+"""R-4.1/R-4.3 deadlines, `chengxin workdays add|between`: plain and JSON output, provisional answers, refusals."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Loading the calendar: chinese-calendar, the shipped files, the operator's folder."""
+"""R-4.3 working days, loading the calendar: chinese-calendar, the shipped files, the operator's folder."""
 
 from __future__ import annotations
 

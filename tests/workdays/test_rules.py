@@ -1,4 +1,4 @@
-"""Working-day arithmetic over the 2026 schedule (国办发明电〔2025〕7号) and beyond it."""
+"""R-4.1/R-4.3: working-day arithmetic over the 2026 schedule (国办发明电〔2025〕7号) and beyond it."""
 
 from __future__ import annotations
 
