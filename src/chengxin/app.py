@@ -21,6 +21,7 @@ from chengxin.access.ratelimit import RateLimiter
 from chengxin.catalog.api import router as catalog_router
 from chengxin.collection.api import router as collection_router
 from chengxin.collection.quality_api import router as quality_router
+from chengxin.commitments.api import router as commitments_router
 from chengxin.consents.api import router as consents_router
 from chengxin.disputes import api as disputes_api
 from chengxin.disputes.staff_api import router as disputes_staff_router
@@ -28,6 +29,8 @@ from chengxin.ledger.api import router as ledger_router
 from chengxin.ledger.checkpointer import Checkpointer
 from chengxin.lists.api import router as lists_router
 from chengxin.logs import request_id
+from chengxin.measures.api import router as checks_router
+from chengxin.measures.catalog_api import router as measures_catalog_router
 from chengxin.notifications.api import router as notifications_router
 from chengxin.notifications.delivery import DeliveryThread
 from chengxin.problems import internal_error, problem_response
@@ -159,6 +162,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.state.catalog = runtime.catalog
     app.state.keys = runtime.keys
+    app.state.measures = runtime.measures
     app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
     problems.install(app)
 
@@ -187,6 +191,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(home_router)
     app.include_router(notifications_router)
     app.include_router(score_router)
+    app.include_router(measures_catalog_router)
+    app.include_router(commitments_router)
+    app.include_router(checks_router)
     # Multipart framing and form fields need a little room beyond the largest file.
     app.add_middleware(
         BodyLimit,

@@ -15,15 +15,18 @@ from chengxin.catalog.cli import app as catalog_app
 from chengxin.cli_support import emit_json, err, runtime
 from chengxin.collection.cli import batches_app, ingest, sources_app
 from chengxin.collection.quality_cli import quality_app
+from chengxin.commitments.cli import commitments_app
 from chengxin.consents.cli import consents_app
 from chengxin.demo.cli import demo
 from chengxin.disputes.cli import disputes_app
 from chengxin.errors import ChengxinError
+from chengxin.exchange.cli import exchange_app
 from chengxin.identity.cli import id_app, identity_app, uscc_app
 from chengxin.jobs.cli import jobs_app
 from chengxin.keys import create_key_file, load_key_file, save_key_file
 from chengxin.ledger.cli import ledger_app
 from chengxin.lists.cli import lists_app
+from chengxin.measures.cli import measures_app
 from chengxin.notifications.cli import notifications_app
 from chengxin.queries.cli import queries_app
 from chengxin.records.cli import records_app
@@ -59,11 +62,14 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(disputes_app, name="disputes")
 app.add_typer(lists_app, name="lists")
+app.add_typer(measures_app, name="measures")
 app.add_typer(requesters_app, name="requesters")
 app.add_typer(consents_app, name="consents")
 app.add_typer(notifications_app, name="notifications")
 app.add_typer(workdays_app, name="workdays")
 app.add_typer(score_app, name="score")
+app.add_typer(exchange_app, name="exchange")
+app.add_typer(commitments_app, name="commitments")
 app.command()(demo)
 app.command()(ingest)
 

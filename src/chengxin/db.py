@@ -127,11 +127,14 @@ def all_models_metadata() -> MetaData:
     # Imported here, not at the top: the model modules import this one.
     import chengxin.access.models  # noqa: PLC0415
     import chengxin.collection.models  # noqa: PLC0415
+    import chengxin.commitments.models  # noqa: PLC0415
     import chengxin.consents.models  # noqa: PLC0415
     import chengxin.disputes.models  # noqa: PLC0415
+    import chengxin.exchange.models  # noqa: PLC0415
     import chengxin.identity.models  # noqa: PLC0415
     import chengxin.ledger.models  # noqa: PLC0415
     import chengxin.lists.models  # noqa: PLC0415
+    import chengxin.measures.models  # noqa: PLC0415
     import chengxin.notifications.models  # noqa: PLC0415
     import chengxin.queries.models  # noqa: PLC0415
     import chengxin.records.models  # noqa: PLC0415

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from fastapi import Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +18,9 @@ from chengxin.clock import Clock, system_clock
 from chengxin.db import make_engine, session_factory
 from chengxin.disputes.config import DisputeContext, shipped_rules
 from chengxin.keys import KeyRing, load_key_file
+from chengxin.lists.types import shipped_types
+from chengxin.measures.loader import load_measures
+from chengxin.measures.types import Measures
 from chengxin.settings import Settings
 from chengxin.workdays.loader import load_calendar
 from chengxin.workdays.rules import Calendar
@@ -51,6 +55,16 @@ class Runtime:
     def disputes(self) -> DisputeContext:
         return DisputeContext(self.keys, self.catalog, self.workdays, shipped_rules())
 
+    @cached_property
+    def measures(self) -> Measures:
+        return load_measures(self.catalog, shipped_types(), self.settings.measures_dir)
+
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def runtime_of(request: Request) -> Runtime:
+    """The node's runtime, as the app holds it (for routes)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime

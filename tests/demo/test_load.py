@@ -10,11 +10,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from chengxin.catalog.loader import load_catalog
 from chengxin.collection.models import Batch, Source
 from chengxin.demo.access import load_access_demo
+from chengxin.demo.measures import load_checks_demo
 from chengxin.demo.service import load_demo
 from chengxin.keys import KeyRing
 from chengxin.ledger.service import latest_checkpoint
 from chengxin.ledger.service import size as ledger_size
 from chengxin.ledger.verify import verify_ledger
+from chengxin.lists.types import shipped_types
+from chengxin.measures.loader import load_measures
+from chengxin.measures.models import Check, CheckFeedback, CheckResult
 from chengxin.queries.register import list_register
 from chengxin.queries.rules import Outcome
 from chengxin.records.models import Record
@@ -55,3 +59,25 @@ def test_r3_2_the_demo_registers_three_queries_one_refused_and_signs_a_checkpoin
         assert checkpoint is not None
         assert checkpoint.tree_size == ledger_size(session)
         assert verify_ledger(session, keys, origin="t/demo").ok
+
+
+def test_r6_4_the_demo_department_checks_two_people_and_gives_feedback(
+    sessions: sessionmaker[Session], keys: KeyRing, now: dt.datetime
+) -> None:
+    catalog = load_catalog()
+    load_demo(sessions, keys, catalog, now, people=100, seed=5)
+    load_access_demo(sessions, keys, catalog, now, people=100, seed=5, origin="t/demo")
+    measures = load_measures(catalog, shipped_types())
+    assert load_checks_demo(sessions, keys, catalog, measures, now) == 2
+    with sessions() as session:
+        effects = {
+            check.id: sorted(session.scalars(
+                select(CheckResult.effect).where(CheckResult.check_id == check.id)))
+            for check in session.scalars(select(Check))
+        }  # fmt: skip
+        assert sorted(effects.values()) == [
+            ["documents_to_follow", "green_channel"], ["heightened_scrutiny"]]  # fmt: skip
+        given = session.scalars(select(CheckFeedback.check_id)).all()
+        assert sorted(given) == sorted(effects)  # one feedback for each check
+        channels = [q.channel for q, _code in list_register(session)]
+        assert channels.count("check") == 2

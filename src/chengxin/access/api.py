@@ -14,7 +14,7 @@ from chengxin.access.deps import allowed, session_cookie_name
 from chengxin.access.permissions import ROLE_PERMISSIONS, Permission, Role
 from chengxin.access.principal import Principal
 from chengxin.errors import Unauthenticated
-from chengxin.runtime import Runtime
+from chengxin.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 Caller = Annotated[Principal, allowed(Permission.SESSIONS_USE)]
@@ -55,14 +55,9 @@ class AccountOut(BaseModel):
     role: Role
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 @router.post("/auth/signup", status_code=201, response_model=AccountOut, summary="Citizen sign-up")
 def sign_up(request: Request, _caller: Caller, body: SignUpIn) -> AccountOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         account = accounts.sign_up_citizen(
             session, rt.keys, rt.clock(), id_number=body.id_number, name=body.name,
@@ -73,7 +68,7 @@ def sign_up(request: Request, _caller: Caller, body: SignUpIn) -> AccountOut:
 
 @router.post("/auth/login", response_model=SessionOut, summary="Log in (sets the session cookie)")
 def log_in(request: Request, response: Response, _caller: Caller, body: LoginIn) -> SessionOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():  # the attempt is kept, failed or not
         done = accounts.log_in(
             session, rt.keys, rt.clock(), username=body.username, password=body.password,
@@ -96,7 +91,7 @@ def log_in(request: Request, response: Response, _caller: Caller, body: LoginIn)
 
 @router.post("/auth/logout", status_code=204, summary="End the session")
 def log_out(request: Request, _caller: Caller) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     name = session_cookie_name(rt.settings.cookie_secure)
     token = request.cookies.get(name)
     if token:

@@ -25,6 +25,7 @@ class Permission(StrEnum):
     SESSIONS_USE = "public:sessions:write"  # sign up, log in, log out, who am I
     CATALOG_READ = "public:catalog:read"
     REPORTS_VERIFY = "public:reports:verify"  # check a credit report's code and signature
+    MEASURES_READ = "public:measures:read"  # the published list of measures and scenarios
     LEDGER_READ = "public:ledger:read"  # checkpoints, proofs, entries as the caller may see them
     LEDGER_READ_FULL = "audit:ledger:read"  # entries unredacted
     OWN_RECORDS_READ = "own:records:read"  # a citizen's self-query (本人查询)
@@ -45,6 +46,10 @@ class Permission(StrEnum):
     OWN_QUALITY_READ = "own:quality:read"  # a source's own data-quality figures
     PERSON_RECORDS_QUERY = "person:records:query"  # read a person's records with consent or basis
     PERSON_IDENTITY_FULL = "person:identity:read"  # unmasked names and ID numbers in answers
+    PERSON_MEASURES_CHECK = "person:measures:check"  # which measures apply, and feedback
+    OWN_COMMITMENTS_WRITE = "own:commitments:write"  # record commitments, report fulfilment
+    MEASURES_STATS = "admin:measures:read"  # every department's checks and feedback figures
+    COMMITMENTS_READ = "admin:commitments:read"
     REGISTER_READ = "audit:queries:read"  # review the query register and its flags
     IDENTITY_REVIEW = "admin:identity:decide"
     SOURCES_MANAGE = "admin:sources:write"
@@ -61,6 +66,7 @@ _PUBLIC = frozenset(
         Permission.CATALOG_READ,
         Permission.LEDGER_READ,
         Permission.REPORTS_VERIFY,
+        Permission.MEASURES_READ,
     }
 )
 
@@ -77,7 +83,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.OWN_SCORE,
     },
     Role.REQUESTER: _PUBLIC | {Permission.PERSON_RECORDS_QUERY},
-    Role.DEPARTMENT: _PUBLIC | {Permission.PERSON_RECORDS_QUERY, Permission.PERSON_IDENTITY_FULL},
+    Role.DEPARTMENT: _PUBLIC
+    | {
+        Permission.PERSON_RECORDS_QUERY,
+        Permission.PERSON_IDENTITY_FULL,
+        Permission.PERSON_MEASURES_CHECK,
+        Permission.OWN_COMMITMENTS_WRITE,
+    },
     Role.SOURCE: _PUBLIC
     | {
         Permission.OWN_RECORDS_WRITE,
@@ -96,6 +108,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.REQUESTERS_READ,
         Permission.CONSENTS_READ,
         Permission.QUALITY_READ,
+        Permission.MEASURES_STATS,
+        Permission.COMMITMENTS_READ,
     },
     Role.OPERATOR: _PUBLIC
     | {
@@ -110,6 +124,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.REGISTER_READ,
         Permission.CONSENTS_READ,
         Permission.QUALITY_READ,
+        Permission.MEASURES_STATS,
+        Permission.COMMITMENTS_READ,
     },
     Role.AUDITOR: _PUBLIC
     | {
@@ -117,6 +133,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.REGISTER_READ,
         Permission.CONSENTS_READ,
         Permission.LISTS_READ,
+        Permission.MEASURES_STATS,
+        Permission.COMMITMENTS_READ,
     },
     Role.NODE: _PUBLIC,
 }

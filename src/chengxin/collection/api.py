@@ -17,7 +17,7 @@ from chengxin.collection.ingest import Receipt
 from chengxin.collection.models import Source
 from chengxin.collection.readers import Limits
 from chengxin.errors import TooLarge
-from chengxin.runtime import Runtime
+from chengxin.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["collection"])
 
@@ -35,11 +35,6 @@ class RecordIn(BaseModel):
     fields: dict[str, Any] = Field(default_factory=dict, max_length=200)
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 @router.post(
     "/batches",
     status_code=201,
@@ -52,7 +47,7 @@ def post_batch(
     file: Annotated[UploadFile, File(description="The batch file")],
     item: Annotated[str | None, Form(max_length=64, description="Item of every row")] = None,
 ) -> Receipt:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     limits = Limits(max_bytes=rt.settings.max_upload_bytes, max_rows=rt.settings.max_batch_rows)
     with tempfile.TemporaryDirectory(prefix="chengxin-upload-") as tmp:
         path = Path(tmp) / "upload"
@@ -78,7 +73,7 @@ def post_batch(
     summary="Send one record",
 )
 def post_record(request: Request, source_id: CurrentSource, record: RecordIn) -> Receipt:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     return service.ingest_record(
         rt.sessions, rt.keys, rt.catalog, rt.clock, source_id=source_id,
         record=record.model_dump(), actor="api",
@@ -87,7 +82,7 @@ def post_record(request: Request, source_id: CurrentSource, record: RecordIn) ->
 
 @router.get("/batches/{batch_id}", response_model=Receipt, summary="A batch's receipt")
 def get_batch(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -> Receipt:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         return service.batch_receipt(session, batch_id, source_id)
 
 
@@ -98,7 +93,7 @@ def get_batch(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -
     responses={200: {"content": {"text/csv": {}}}},
 )
 def get_batch_errors(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -> Response:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         service.batch_receipt(session, batch_id, source_id)
         body = service.errors_csv(service.batch_errors(session, batch_id))
     return Response(

@@ -19,7 +19,7 @@ from chengxin.consents import service
 from chengxin.consents.models import Consent
 from chengxin.consents.rules import PURPOSE_LABELS, ConsentStatus, Purpose, parse_scope
 from chengxin.requesters.models import Requester
-from chengxin.runtime import Runtime
+from chengxin.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["consents"])
 Citizen = Annotated[Principal, allowed(Permission.OWN_CONSENTS_WRITE)]
@@ -90,11 +90,6 @@ class ConsentStaffOut(_ConsentBase):
     requester: str
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _base(consent: Consent) -> dict[str, object]:
     scope = service.scope_of(consent)
     zh, en = PURPOSE_LABELS[consent.purpose]
@@ -131,7 +126,7 @@ def _own(session: Session, consent: Consent, requester: Requester) -> ConsentOut
     summary="Give a requester consent (授权) for a purpose, scope and period",
 )
 def post_consent(request: Request, principal: Citizen, body: ConsentIn) -> ConsentOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     subject_id = own_subject(principal, "consents")
     scope = parse_scope(
         None if body.levels is None else [v.value for v in body.levels],
@@ -149,7 +144,7 @@ def post_consent(request: Request, principal: Citizen, body: ConsentIn) -> Conse
 @router.get("/me/consents", response_model=list[ConsentOut], summary="My consents, newest first")
 def get_my_consents(request: Request, principal: Citizen) -> list[ConsentOut]:
     subject_id = own_subject(principal, "consents")
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         consents = service.consents_of(session, subject_id)
         requesters = service.requesters_by_id(session, consents)
         return [_own(session, c, requesters[c.requester_id]) for c in consents]
@@ -167,7 +162,7 @@ def post_withdraw(
     consent_id: Annotated[uuid.UUID, Path()],
     body: WithdrawIn,
 ) -> ConsentOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     subject_id = own_subject(principal, "consents")
     with rt.sessions() as session, session.begin():
         consent = service.withdraw_consent(
@@ -188,7 +183,7 @@ def get_consents(
     requester: Annotated[str | None, Query(max_length=32, description="Requester code")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[ConsentStaffOut]:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         consents = service.consents_for(session, requester_code=requester, limit=limit)
         requesters = service.requesters_by_id(session, consents)
         return [

@@ -19,7 +19,7 @@ from chengxin.disputes.attachments import MAX_BYTES, MAX_FILES, Evidence, check_
 from chengxin.disputes.models import Objection, RepairCase
 from chengxin.disputes.views import CaseOut, case_view
 from chengxin.errors import TooLarge
-from chengxin.runtime import Runtime
+from chengxin.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1/me", tags=["disputes"])
 Person = Annotated[Principal, allowed(Permission.OWN_DISPUTES_WRITE)]
@@ -37,11 +37,6 @@ class ExplanationIn(BaseModel):
 class ExplanationOut(BaseModel):
     record_id: uuid.UUID
     text: str
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _person(principal: Principal) -> uuid.UUID:
@@ -69,7 +64,7 @@ def post_objection(
     reason: Annotated[str, Form(max_length=2000)],
     files: Files = [],  # noqa: B006  (FastAPI copies the default)
 ) -> CaseOut:
-    rt, now = _runtime(request), _runtime(request).clock()
+    rt, now = runtime_of(request), runtime_of(request).clock()
     evidence = read_files(files)
     with rt.sessions() as session, session.begin():
         case = objections.file_objection(
@@ -89,7 +84,7 @@ def post_repair(  # noqa: PLR0917  (form fields are parameters)
     commitment: Annotated[str, Form(max_length=2000, description="The credit commitment")],
     files: Files = [],  # noqa: B006
 ) -> CaseOut:
-    rt, now = _runtime(request), _runtime(request).clock()
+    rt, now = runtime_of(request), runtime_of(request).clock()
     proof = read_files(files)
     with rt.sessions() as session, session.begin():
         case = repairs.apply_repair(
@@ -102,7 +97,7 @@ def post_repair(  # noqa: PLR0917  (form fields are parameters)
 
 @router.get("/disputes", response_model=list[CaseOut], summary="My objections and repairs")
 def my_cases(request: Request, principal: Person) -> list[CaseOut]:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     today = china_today(rt.clock())
     with rt.sessions() as session:
         subject = _person(principal)
@@ -116,7 +111,7 @@ def my_cases(request: Request, principal: Person) -> list[CaseOut]:
 
 @router.post("/objections/{case_id}/withdraw", response_model=CaseOut, summary="Withdraw")
 def withdraw_objection(request: Request, principal: Person, case_id: uuid.UUID) -> CaseOut:
-    rt, now = _runtime(request), _runtime(request).clock()
+    rt, now = runtime_of(request), runtime_of(request).clock()
     with rt.sessions() as session, session.begin():
         case = objections.withdraw_objection(
             session, rt.disputes, now, case_id=case_id, subject_id=_person(principal),
@@ -127,7 +122,7 @@ def withdraw_objection(request: Request, principal: Person, case_id: uuid.UUID) 
 
 @router.post("/repairs/{case_id}/withdraw", response_model=CaseOut, summary="Withdraw")
 def withdraw_repair(request: Request, principal: Person, case_id: uuid.UUID) -> CaseOut:
-    rt, now = _runtime(request), _runtime(request).clock()
+    rt, now = runtime_of(request), runtime_of(request).clock()
     with rt.sessions() as session, session.begin():
         case = repairs.withdraw_repair(
             session, rt.disputes, now, case_id=case_id, subject_id=_person(principal),
@@ -142,7 +137,7 @@ def withdraw_repair(request: Request, principal: Person, case_id: uuid.UUID) -> 
 def explain(
     request: Request, principal: Person, record_id: uuid.UUID, body: ExplanationIn
 ) -> ExplanationOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         repairs.explain_record(
             session, rt.keys, rt.clock(), subject_id=_person(principal), record_id=record_id,

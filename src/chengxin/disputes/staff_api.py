@@ -22,7 +22,7 @@ from chengxin.disputes.rules import ObjectionEvent
 from chengxin.disputes.views import CaseOut, case_view
 from chengxin.errors import InvalidInput, NotFound
 from chengxin.identity.service import find_person
-from chengxin.runtime import Runtime
+from chengxin.runtime import Runtime, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["disputes"])
 Staff = Annotated[Principal, allowed(Permission.DISPUTES_MANAGE)]
@@ -59,11 +59,6 @@ class DecisionIn(BaseModel):
     legal_bar: bool = Field(default=False, description="Another law bars repair")
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _case(session: Any, kind: CaseKind, case_id: uuid.UUID) -> Objection | RepairCase:
     if kind is CaseKind.OBJECTION:
         return session.get_one(Objection, case_id)  # type: ignore[no-any-return]
@@ -81,7 +76,7 @@ def queue(
     kind: CaseKind | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[CaseOut]:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     today = china_today(rt.clock())
     with rt.sessions() as session:
         rows = case_queue(session, today, kind=kind, limit=limit)
@@ -90,7 +85,7 @@ def queue(
 
 @router.get("/source/disputes", response_model=list[CaseOut], summary="Cases awaiting my source")
 def source_queue(request: Request, principal: Source) -> list[CaseOut]:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     today = china_today(rt.clock())
     with rt.sessions() as session:
         rows = case_queue(session, today, source_id=source_of(principal))
@@ -99,7 +94,7 @@ def source_queue(request: Request, principal: Source) -> list[CaseOut]:
 
 @router.post("/objections/{case_id}/accept", response_model=CaseOut, summary="Accept a filing")
 def accept(request: Request, staff: Staff, case_id: uuid.UUID, body: ReasonIn) -> CaseOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         case = objections.accept_objection(session, rt.disputes, rt.clock(), case_id=case_id,
                                            actor=staff.actor, reason=body.reason)  # fmt: skip
@@ -108,7 +103,7 @@ def accept(request: Request, staff: Staff, case_id: uuid.UUID, body: ReasonIn) -
 
 @router.post("/objections/{case_id}/reject", response_model=CaseOut, summary="Reject a filing")
 def reject(request: Request, staff: Staff, case_id: uuid.UUID, body: ReasonIn) -> CaseOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         case = objections.reject_objection(session, rt.disputes, rt.clock(), case_id=case_id,
                                            actor=staff.actor, reason=body.reason)  # fmt: skip
@@ -117,7 +112,7 @@ def reject(request: Request, staff: Staff, case_id: uuid.UUID, body: ReasonIn) -
 
 @router.post("/objections/{case_id}/answer", response_model=CaseOut, summary="Source's answer")
 def answer(request: Request, principal: Source, case_id: uuid.UUID, body: AnswerIn) -> CaseOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         case = objections.answer_objection(
             session, rt.disputes, rt.clock(), case_id=case_id, source_id=source_of(principal),
@@ -132,7 +127,7 @@ def answer(request: Request, principal: Source, case_id: uuid.UUID, body: Answer
     summary="Enter a reconsideration or court outcome",
 )  # fmt: skip
 def review(request: Request, staff: Staff, case_id: uuid.UUID, body: ReviewIn) -> CaseOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         case = objections.enter_review_outcome(
             session, rt.disputes, rt.clock(), case_id=case_id,
@@ -144,7 +139,7 @@ def review(request: Request, staff: Staff, case_id: uuid.UUID, body: ReviewIn) -
 
 @router.post("/repairs/{case_id}/forward", response_model=CaseOut, summary="Forward to source")
 def forward(request: Request, staff: Staff, case_id: uuid.UUID) -> CaseOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         case = repairs.forward_repair(session, rt.disputes, rt.clock(), case_id=case_id,
                                       actor=staff.actor)  # fmt: skip
@@ -153,7 +148,7 @@ def forward(request: Request, staff: Staff, case_id: uuid.UUID) -> CaseOut:
 
 @router.post("/repairs/{case_id}/reject", response_model=CaseOut, summary="Platform rejects")
 def reject_repair(request: Request, staff: Staff, case_id: uuid.UUID, body: ReasonIn) -> CaseOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         case = repairs.reject_repair(session, rt.disputes, rt.clock(), case_id=case_id,
                                      reason=body.reason, actor=staff.actor)  # fmt: skip
@@ -162,7 +157,7 @@ def reject_repair(request: Request, staff: Staff, case_id: uuid.UUID, body: Reas
 
 @router.post("/repairs/{case_id}/decide", response_model=CaseOut, summary="Source decides")
 def decide(request: Request, principal: Source, case_id: uuid.UUID, body: DecisionIn) -> CaseOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     source_id = source_of(principal)
     with rt.sessions() as session, session.begin():
         if body.decision == "approve":
@@ -196,7 +191,7 @@ class NoticeOut(BaseModel):
     summary="Send the repair notice with the decision (两书同达)",
 )  # fmt: skip
 def post_repair_notice(request: Request, principal: Source, body: NoticeIn) -> NoticeOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         first_day = repairs.repair_notice(
             session, rt.disputes, rt.clock(), source_id=source_of(principal),
@@ -220,7 +215,7 @@ def post_agent_objection(  # noqa: PLR0917  (form fields are parameters)
 ) -> CaseOut:
     """At the counter: the agent brings the written authorisation (授权委托书), which must be among
     the files; the case is the person's, and they are told at each step as usual."""
-    rt = _runtime(request)
+    rt = runtime_of(request)
     now = rt.clock()
     evidence = disputes_api.read_files(files)
     if not evidence:

@@ -326,6 +326,10 @@ def decide_identity_review(
     return _review_view(session, keys, review)
 
 
+def is_person(session: Session, subject_id: uuid.UUID) -> bool:
+    return session.get(Person, subject_id) is not None
+
+
 def reveal_person(session: Session, keys: KeyRing, subject_id: uuid.UUID) -> PersonView:
     person = session.get(Person, subject_id)
     if person is None:

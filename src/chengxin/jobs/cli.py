@@ -10,7 +10,8 @@ from chengxin.cli_support import runtime
 from chengxin.errors import InvalidInput
 from chengxin.jobs.runner import JOBS
 
-jobs_app = typer.Typer(help="Scheduled jobs: expiry, deadlines, lists, score, notify, checkpoint.",
+jobs_app = typer.Typer(help="Scheduled jobs: expiry, deadlines, lists, score, commitments, push, "
+                       "notify, checkpoint.",
                        no_args_is_help=True)  # fmt: skip
 
 

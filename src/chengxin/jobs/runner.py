@@ -9,8 +9,10 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from chengxin.commitments.jobs import run_commitments
 from chengxin.disputes.deadlines import flag_overdue
 from chengxin.errors import ChengxinError
+from chengxin.exchange.jobs import run_push
 from chengxin.ledger.service import sign_checkpoint
 from chengxin.lists.jobs import run_list_expiry
 from chengxin.notifications.delivery import deliver_pending
@@ -48,12 +50,16 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
     "checkpoint": run_checkpoint,
     "lists": run_list_expiry,
     "score": run_score_job,
+    "commitments": run_commitments,
+    "push": run_push,
 }
 PERIODIC = (
     "expiry",
     "deadlines",
     "lists",
     "score",
+    "commitments",
+    "push",
 )  # notify and checkpoint have threads of their own
 
 

@@ -15,7 +15,7 @@ from chengxin.access.principal import Principal
 from chengxin.errors import NotFound
 from chengxin.ledger import service
 from chengxin.ledger.entries import SUBJECT_KEY, redacted
-from chengxin.runtime import Runtime
+from chengxin.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 Reader = Annotated[Principal, allowed(Permission.LEDGER_READ)]
@@ -53,14 +53,9 @@ class PublicKeyOut(BaseModel):
     public_key: str = Field(description="base64 of the raw 32-byte Ed25519 public key")
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 @router.get("/checkpoint", response_model=CheckpointOut, summary="The latest signed checkpoint")
 def get_checkpoint(request: Request, _reader: Reader) -> CheckpointOut:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         row = service.latest_checkpoint(session)
         if row is None:
             raise NotFound("no checkpoint has been signed yet", field="checkpoint")
@@ -72,7 +67,7 @@ def get_checkpoint(request: Request, _reader: Reader) -> CheckpointOut:
 
 @router.get("/entries/{index}", response_model=EntryOut, summary="One entry and its leaf hash")
 def get_entry(request: Request, reader: Reader, index: int) -> EntryOut:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         row, entry = service.get_entry(session, index)
     own = reader.subject_id is not None and entry.get(SUBJECT_KEY) == str(reader.subject_id)
     if not (own or reader.can(Permission.LEDGER_READ_FULL)):
@@ -87,7 +82,7 @@ def get_inclusion(
     index: Annotated[int, Query(ge=0)],
     size: Annotated[int, Query(ge=1)],
 ) -> InclusionOut:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         leaf, path = service.inclusion_proof(session, index, size)
     return InclusionOut(
         leaf_index=index, tree_size=size, leaf_hash=leaf.hex(), audit_path=[h.hex() for h in path]
@@ -103,11 +98,11 @@ def get_consistency(
     first: Annotated[int, Query(ge=1)],
     second: Annotated[int, Query(ge=1)],
 ) -> ConsistencyOut:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         proof = service.consistency_proof(session, first, second)
     return ConsistencyOut(first=first, second=second, proof=[h.hex() for h in proof])
 
 
 @router.get("/public-key", response_model=PublicKeyOut, summary="The node's verification key")
 def get_public_key(request: Request, _reader: Reader) -> PublicKeyOut:
-    return PublicKeyOut(public_key=_runtime(request).keys.public_key_b64)
+    return PublicKeyOut(public_key=runtime_of(request).keys.public_key_b64)

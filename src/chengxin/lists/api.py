@@ -25,7 +25,7 @@ from chengxin.lists.rules import Condition, ListingState, RemovalReason
 from chengxin.lists.service import ListContext
 from chengxin.lists.types import ListType, shipped_types
 from chengxin.lists.views import ListingOut, listing_view
-from chengxin.runtime import Runtime
+from chengxin.runtime import Runtime, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["lists"])
 Source = Annotated[Principal, allowed(Permission.SOURCE_LISTINGS)]
@@ -78,11 +78,6 @@ class AnswerIn(_In):
     statement: str = Field(max_length=2000, description="陈述申辩: the person's statement")
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _ctx(rt: Runtime) -> ListContext:
     return ListContext(rt.keys, rt.workdays, shipped_types())
 
@@ -119,7 +114,7 @@ def _view(rt: Runtime, session: Any, entry: Any, *, person: bool = False) -> Lis
 @router.post("/listings", status_code=201, response_model=ProposalOut,
              summary="Propose a listing; the notice (告知) goes out at once")  # fmt: skip
 def propose(request: Request, principal: Source, body: ProposeIn) -> ProposalOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     now = rt.clock()
     with rt.sessions() as session, session.begin():
         subject_id = _find_subject(session, rt, body, china_today(now))
@@ -141,7 +136,7 @@ def source_listings(
     state: ListingState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[ListingOut]:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session:
         found = queries.find_listings(session, state=state, source_id=source_of(principal),
                                       limit=limit)  # fmt: skip
@@ -153,7 +148,7 @@ def source_listings(
 def confirm(
     request: Request, principal: Source, entry_id: uuid.UUID, body: ConfirmIn
 ) -> ListingOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         entry = service.confirm_listing(
             session, _ctx(rt), rt.clock(), entry_id=entry_id, source_id=source_of(principal),
@@ -167,7 +162,7 @@ def confirm(
 def withdraw(
     request: Request, principal: Source, entry_id: uuid.UUID, body: ReasonIn
 ) -> ListingOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         entry = service.withdraw_listing(
             session, _ctx(rt), rt.clock(), entry_id=entry_id, source_id=source_of(principal),
@@ -193,7 +188,7 @@ def _remove(
 @router.post("/listings/{entry_id}/remove", response_model=ListingOut,
              summary="Remove by decision, or early when the conditions hold")  # fmt: skip
 def remove(request: Request, principal: Source, entry_id: uuid.UUID, body: RemoveIn) -> ListingOut:
-    return _remove(_runtime(request), principal, entry_id, body, source_of(principal))
+    return _remove(runtime_of(request), principal, entry_id, body, source_of(principal))
 
 
 # --- the platform's operator ----------------------------------------------------------------
@@ -204,7 +199,7 @@ def remove(request: Request, principal: Source, entry_id: uuid.UUID, body: Remov
 def staff_confirm(
     request: Request, staff: Operator, entry_id: uuid.UUID, body: ConfirmIn
 ) -> ListingOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         entry = service.confirm_listing(
             session, _ctx(rt), rt.clock(), entry_id=entry_id, actor=staff.actor,
@@ -218,7 +213,7 @@ def staff_confirm(
 def staff_remove(
     request: Request, staff: Operator, entry_id: uuid.UUID, body: RemoveIn
 ) -> ListingOut:
-    return _remove(_runtime(request), staff, entry_id, body, None)
+    return _remove(runtime_of(request), staff, entry_id, body, None)
 
 
 # --- staff reading --------------------------------------------------------------------------
@@ -232,7 +227,7 @@ def staff_listings(
     state: ListingState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[ListingOut]:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session:
         found = queries.find_listings(session, list_type=list_type, state=state, limit=limit)
         return [_view(rt, session, e) for e in found]
@@ -240,7 +235,7 @@ def staff_listings(
 
 @router.get("/listings/{entry_id}", response_model=ListingOut, summary="One listing and its steps")
 def staff_listing(request: Request, _staff: Reader, entry_id: uuid.UUID) -> ListingOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session:
         return _view(rt, session, service.get_entry(session, entry_id))
 
@@ -250,7 +245,7 @@ def staff_listing(request: Request, _staff: Reader, entry_id: uuid.UUID) -> List
 
 @router.get("/me/listings", response_model=list[ListingOut], summary="My listings and notices")
 def my_listings(request: Request, principal: Person) -> list[ListingOut]:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session:
         found = queries.listings_of(session, _subject(principal))
         return [_view(rt, session, e, person=True) for e in found]
@@ -259,7 +254,7 @@ def my_listings(request: Request, principal: Person) -> list[ListingOut]:
 @router.post("/me/listings/{entry_id}/answer", response_model=ListingOut,
              summary="State my case (陈述申辩) within the answer window")  # fmt: skip
 def answer(request: Request, principal: Person, entry_id: uuid.UUID, body: AnswerIn) -> ListingOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         entry = service.answer_notice(
             session, _ctx(rt), rt.clock(), entry_id=entry_id, subject_id=_subject(principal),
@@ -305,5 +300,5 @@ def type_view(kind: ListType) -> ListTypeOut:
 
 @router.get("/list-types", response_model=list[ListTypeOut], summary="List types in force")
 def list_types(request: Request, _anyone: Public) -> list[ListTypeOut]:
-    today = china_today(_runtime(request).clock())
+    today = china_today(runtime_of(request).clock())
     return [type_view(t) for t in shipped_types().current(today)]

@@ -16,7 +16,7 @@ from chengxin.access.principal import Principal
 from chengxin.errors import Forbidden
 from chengxin.notifications import service
 from chengxin.notifications.models import Notification
-from chengxin.runtime import Runtime
+from chengxin.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Citizen = Annotated[Principal, allowed(Permission.OWN_NOTIFICATIONS)]
@@ -46,11 +46,6 @@ class ContactOut(BaseModel):
     updated_at: dt.datetime | None
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _out(notice: Notification) -> NotificationOut:
     return NotificationOut.model_validate(notice, from_attributes=True)
 
@@ -67,7 +62,7 @@ def get_notifications(
     limit: Annotated[int, Query(ge=1, le=service.MAX_INBOX)] = 50,
 ) -> list[NotificationOut]:
     subject_id = own_subject(principal, "notices")
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         notices = service.inbox(session, subject_id=subject_id, unread_only=unread, limit=limit)
         return [_out(n) for n in notices]
 
@@ -81,7 +76,7 @@ def get_notifications(
 def post_read(
     request: Request, principal: Citizen, notification_id: Annotated[uuid.UUID, Path()]
 ) -> NotificationOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     subject_id = own_subject(principal, "notices")
     with rt.sessions() as session, session.begin():
         notice = service.mark_read(
@@ -91,7 +86,7 @@ def post_read(
 
 
 def _contact(request: Request, subject_id: uuid.UUID) -> ContactOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session:
         view = service.contact_view(session, rt.keys, subject_id=subject_id)
     if view is None:
@@ -112,7 +107,7 @@ def get_contact(request: Request, principal: Citizen) -> ContactOut:
     summary="Set my e-mail address; notices are then also sent by e-mail",
 )
 def put_contact(request: Request, principal: Citizen, body: ContactIn) -> ContactOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     subject_id = own_subject(principal, "notices")
     with rt.sessions() as session, session.begin():
         service.set_contact(session, rt.keys, rt.clock(), subject_id=subject_id, email=body.email)
@@ -125,7 +120,7 @@ def put_contact(request: Request, principal: Citizen, body: ContactIn) -> Contac
     summary="Remove my e-mail address; e-mails still waiting are not sent",
 )
 def delete_contact(request: Request, principal: Citizen) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     subject_id = own_subject(principal, "notices")
     with rt.sessions() as session, session.begin():
         service.clear_contact(session, subject_id=subject_id)
@@ -154,7 +149,7 @@ def get_staff_notifications(
     limit: Annotated[int, Query(ge=1, le=service.MAX_INBOX)] = 50,
 ) -> list[NotificationOut]:
     account_id = _account(principal)
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         notices = service.inbox(session, account_id=account_id, unread_only=unread, limit=limit)
         return [_out(n) for n in notices]
 
@@ -167,7 +162,7 @@ def get_staff_notifications(
 def post_staff_read(
     request: Request, principal: Staff, notification_id: Annotated[uuid.UUID, Path()]
 ) -> NotificationOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         notice = service.mark_read(
             session, rt.clock(), notification_id=notification_id, account_id=_account(principal)

@@ -18,7 +18,7 @@ from chengxin.queries import register, service
 from chengxin.queries.models import QueryEntry
 from chengxin.queries.rules import Outcome
 from chengxin.queries.service import PersonReport, Thresholds
-from chengxin.runtime import Runtime
+from chengxin.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["queries"])
 
@@ -72,11 +72,6 @@ class MyQueryOut(BaseModel):
     )
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _split(text: str) -> list[str]:
     return [part for part in text.split(",") if part]
 
@@ -87,7 +82,7 @@ def post_query(
     principal: Annotated[Principal, allowed(Permission.PERSON_RECORDS_QUERY)],
     body: QueryIn,
 ) -> PersonReport:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     return service.query_person(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal, purpose=body.purpose,
         id_number=body.id_number, consent_id=body.consent_id, legal_basis=body.legal_basis,
@@ -99,7 +94,7 @@ def post_query(
 def my_records(
     request: Request, principal: Annotated[Principal, allowed(Permission.OWN_RECORDS_READ)]
 ) -> PersonReport:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     return service.query_person(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal,
         purpose="self_query", thresholds=Thresholds.of(rt.settings),
@@ -129,7 +124,7 @@ def get_register(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[RegisterOut]:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session:
         rows = register.list_register(
             session, requester_code=requester, outcome=outcome, flagged=flagged, since=since,
@@ -142,7 +137,7 @@ def get_register(
 def my_queries(
     request: Request, principal: Annotated[Principal, allowed(Permission.OWN_QUERIES_READ)]
 ) -> list[MyQueryOut]:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     out: list[MyQueryOut] = []
     if principal.subject_id is None:
         return out

@@ -102,6 +102,30 @@ def _check_basis(legal_basis: str | None) -> str | None:
     return basis
 
 
+def _subject(  # noqa: PLR0917  (the door's own helper)
+    session: Session,
+    keys: KeyRing,
+    now: dt.datetime,
+    principal: Principal,
+    id_number: str | None,
+    subject_id: uuid.UUID | None,
+) -> uuid.UUID | None:
+    """Whom the query names: by ID number, or (a department re-checking a person it was
+    answered about) by subject id, which spares it handling the number again."""
+    if subject_id is None:
+        if id_number is None:
+            raise InvalidInput("is required", field="id_number", rule="required")
+        return identity.find_person(session, keys, id_number, china_today(now))
+    if principal.role != Role.DEPARTMENT or id_number is not None:
+        raise InvalidInput(
+            "only a department may name a subject id, and not with an ID number",
+            field="subject_id", rule="subject-or-id-number",
+        )  # fmt: skip
+    if not identity.is_person(session, subject_id):
+        raise InvalidInput("is not a registered person", field="subject_id", rule="unknown")
+    return subject_id
+
+
 def _decide(  # noqa: PLR0911  (one return per refusal reason)
     session: Session,
     keys: KeyRing,
@@ -109,6 +133,7 @@ def _decide(  # noqa: PLR0911  (one return per refusal reason)
     *,
     principal: Principal,
     id_number: str | None,
+    subject_id: uuid.UUID | None,
     purpose: Purpose,
     consent_id: uuid.UUID | None,
     legal_basis: str | None,
@@ -124,9 +149,7 @@ def _decide(  # noqa: PLR0911  (one return per refusal reason)
         return _Decision(None, refusal=Forbidden(
             f"the {principal.role} role may not query people", field="role",
             rule=Permission.PERSON_RECORDS_QUERY))  # fmt: skip
-    if id_number is None:
-        raise InvalidInput("is required", field="id_number", rule="required")
-    subject_id = identity.find_person(session, keys, id_number, china_today(now))
+    subject_id = _subject(session, keys, now, principal, id_number, subject_id)
     if principal.role == Role.DEPARTMENT:
         if purpose != Purpose.ADMINISTRATIVE_DUTY or legal_basis is None:
             return _Decision(subject_id, refusal=Forbidden(
@@ -211,29 +234,31 @@ def _flags(
 ) -> list[Flag]:  # fmt: skip
     since = now - HOUR
     mine = (QueryEntry.actor == principal.actor, QueryEntry.at > since)
-    subjects = set(
-        session.scalars(
-            select(QueryEntry.subject_id).where(*mine, QueryEntry.subject_id.is_not(None))
-            .distinct()
-        )
-    )  # fmt: skip
-    # Numbers of people not registered here count too: trying many numbers is fishing.
-    unknown = (
-        session.scalar(
-            select(func.count()).where(
-                *mine, QueryEntry.subject_id.is_(None), QueryEntry.purpose.is_not(None)
-            )
-        )
-        or 0
+    # People reached in the last hour, this one included, counted only as far as the threshold:
+    # a busy caller's hour can hold millions of queries, and the flag needs no more.
+    enough = thresholds.subjects_per_hour + 1
+    reached: set[object] = {subject_id if subject_id else uuid.uuid4()}
+    rows = session.execute(
+        select(QueryEntry.id, QueryEntry.subject_id)
+        .where(*mine, QueryEntry.purpose.is_not(None))
+        .order_by(QueryEntry.at.desc())
+        .execution_options(yield_per=1000)
     )
-    reached = len(subjects | ({subject_id} if subject_id else set())) + unknown
-    reached += subject_id is None
-    refusals = (
-        session.scalar(select(func.count()).where(*mine, QueryEntry.outcome == Outcome.REFUSED))
-        or 0
+    for query_id, subject in rows:
+        # Numbers of people not registered here count too: trying many numbers is fishing.
+        reached.add(subject if subject is not None else query_id)
+        if len(reached) >= enough:
+            break
+    rows.close()
+    recent_refusals = (
+        select(QueryEntry.id)
+        .where(*mine, QueryEntry.outcome == Outcome.REFUSED)
+        .limit(thresholds.refusals_per_hour)
+        .subquery()
     )
+    refusals = session.scalar(select(func.count()).select_from(recent_refusals)) or 0
     return rules.flags_for(
-        at=now, subjects_last_hour=reached, refusals_last_hour=refusals + refused,
+        at=now, subjects_last_hour=len(reached), refusals_last_hour=refusals + refused,
         consent_missing=consent_missing, max_subjects=thresholds.subjects_per_hour,
         max_refusals=thresholds.refusals_per_hour,
     )  # fmt: skip
@@ -282,6 +307,68 @@ def _register(
     return row
 
 
+@dataclass(frozen=True)
+class DoorAnswer:
+    """What the door answered inside the caller's transaction: the report, whom it is about,
+    and the refusal (already registered) if the query was refused."""
+
+    report: PersonReport
+    subject_id: uuid.UUID | None
+    refusal: ChengxinError | None
+
+
+def parse_purpose(purpose: str) -> Purpose:
+    try:
+        return Purpose(purpose)
+    except ValueError:
+        allowed = ", ".join(p.value for p in Purpose)
+        raise InvalidInput(f"must be one of {allowed}", field="purpose", rule="enum") from None
+
+
+def answer(
+    session: Session,
+    keys: KeyRing,
+    catalog: Catalog,
+    now: dt.datetime,
+    *,
+    principal: Principal,
+    purpose: Purpose,
+    id_number: str | None = None,
+    subject_id: uuid.UUID | None = None,
+    consent_id: uuid.UUID | None = None,
+    legal_basis: str | None = None,
+    thresholds: Thresholds,
+    channel: str = "api",
+) -> DoorAnswer:
+    """The door inside the caller's transaction, for verbs that act on what it answered (checks,
+    reports). A refusal is registered and returned, not raised: the caller commits, then raises."""
+    basis = _check_basis(legal_basis)
+    decision = _decide(
+        session, keys, now, principal=principal, id_number=id_number, subject_id=subject_id,
+        purpose=purpose, consent_id=consent_id, legal_basis=basis,
+    )  # fmt: skip
+    records: list[RecordView] = []
+    if decision.refusal is None and decision.subject_id is not None and decision.view:
+        records = _records(
+            session, keys, catalog, decision.subject_id, decision.view, china_today(now)
+        )
+    consent_missing = principal.role == Role.REQUESTER and decision.consent_id is None
+    flags = _flags(
+        session, now, principal, decision.subject_id, refused=decision.refusal is not None,
+        consent_missing=consent_missing, thresholds=thresholds,
+    )  # fmt: skip
+    entry = _register(
+        session, now, principal=principal, subject_id=decision.subject_id, purpose=purpose,
+        consent_id=decision.consent_id or consent_id, legal_basis=basis,
+        items=[r.item for r in records], refusal=decision.refusal, flags=flags, channel=channel,
+    )  # fmt: skip
+    report = _report(
+        session, keys, entry=entry, principal=principal, purpose=purpose, decision=decision,
+        records=records,
+    )  # fmt: skip
+    return DoorAnswer(report, decision.subject_id, decision.refusal)
+
+
 def query_person(
     sessions: sessionmaker[Session],
     keys: KeyRing,
@@ -298,45 +385,17 @@ def query_person(
 ) -> PersonReport:
     """Read a person's records for `principal`, registered in one transaction. A refusal is
     registered (and committed) before it is raised."""
-    try:
-        chosen = Purpose(purpose)
-    except ValueError:
-        allowed = ", ".join(p.value for p in Purpose)
-        raise InvalidInput(f"must be one of {allowed}", field="purpose", rule="enum") from None
-    basis = _check_basis(legal_basis)
+    chosen = parse_purpose(purpose)
+    _check_basis(legal_basis)
     with sessions() as session, session.begin():
-        decision = _decide(
-            session, keys, now, principal=principal, id_number=id_number, purpose=chosen,
-            consent_id=consent_id, legal_basis=basis,
+        done = answer(
+            session, keys, catalog, now, principal=principal, purpose=chosen,
+            id_number=id_number, consent_id=consent_id, legal_basis=legal_basis,
+            thresholds=thresholds, channel=channel,
         )  # fmt: skip
-        records: list[RecordView] = []
-        if decision.refusal is None and decision.subject_id is not None and decision.view:
-            records = _records(
-                session, keys, catalog, decision.subject_id, decision.view, china_today(now)
-            )
-        consent_missing = principal.role == Role.REQUESTER and decision.consent_id is None
-        flags = _flags(
-            session, now, principal, decision.subject_id, refused=decision.refusal is not None,
-            consent_missing=consent_missing, thresholds=thresholds,
-        )  # fmt: skip
-        entry = _register(
-            session, now, principal=principal, subject_id=decision.subject_id, purpose=chosen,
-            consent_id=decision.consent_id or consent_id, legal_basis=basis,
-            items=[r.item for r in records], refusal=decision.refusal, flags=flags,
-            channel=channel,
-        )  # fmt: skip
-        report = _report(
-            session,
-            keys,
-            entry=entry,
-            principal=principal,
-            purpose=chosen,
-            decision=decision,
-            records=records,
-        )
-    if decision.refusal is not None:
-        raise decision.refusal
-    return report
+    if done.refusal is not None:
+        raise done.refusal
+    return done.report
 
 
 def _report(

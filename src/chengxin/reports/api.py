@@ -18,7 +18,7 @@ from chengxin.queries.api import QueryIn
 from chengxin.queries.service import Thresholds
 from chengxin.reports import service
 from chengxin.reports.render import to_html, to_pdf
-from chengxin.runtime import Runtime
+from chengxin.runtime import runtime_of
 from chengxin.scoring.service import model_for
 
 router = APIRouter(tags=["reports"])
@@ -32,11 +32,6 @@ class VerificationOut(BaseModel):
     current: bool = Field(description="No record of the person changed since it was issued")
     issued_at: dt.datetime | None
     problem: str | None
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _answer(report: dict[str, Any], fmt: Format) -> Response:
@@ -57,7 +52,7 @@ def my_report(
     principal: Annotated[Principal, allowed(Permission.OWN_RECORDS_READ)],
     format: Format = "json",
 ) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     now = rt.clock()
     report = service.issue_report(
         rt.sessions, rt.keys, rt.catalog, now, principal=principal,
@@ -73,7 +68,7 @@ def post_report(
     body: QueryIn,
     format: Format = "json",
 ) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     report = service.issue_report(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal,
         purpose=body.purpose, id_number=body.id_number, consent_id=body.consent_id,
@@ -84,7 +79,7 @@ def post_report(
 
 @router.get("/api/v1/reports/verify/{code}", response_model=VerificationOut, summary="Check a code")
 def verify_code(request: Request, _who: Verifier, code: str) -> VerificationOut:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         found = service.check_code(session, code[:40])
     return VerificationOut(**found.__dict__)
 
@@ -96,7 +91,7 @@ def verify_code(request: Request, _who: Verifier, code: str) -> VerificationOut:
 def verify_body(
     request: Request, _who: Verifier, report: Annotated[dict[str, Any], Body()]
 ) -> VerificationOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session:
         found = service.verify_report(session, rt.keys, report)
     return VerificationOut(**found.__dict__)
@@ -104,7 +99,7 @@ def verify_body(
 
 @router.get("/verify/{code}", response_class=HTMLResponse, summary="Public verification page")
 def verify_page(request: Request, _who: Verifier, code: str) -> HTMLResponse:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         found = service.check_code(session, code[:40])
     shown = html.escape(code[:40])
     when = f"{found.issued_at:%Y-%m-%d %H:%M} UTC" if found.issued_at else ""

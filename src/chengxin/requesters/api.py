@@ -15,7 +15,7 @@ from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.requesters import service
 from chengxin.requesters.models import BlacklistEvent, Requester, RequesterKind
-from chengxin.runtime import Runtime
+from chengxin.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["requesters"])
 Reader = Annotated[Principal, allowed(Permission.REQUESTERS_READ)]
@@ -86,11 +86,6 @@ class RequesterDetailOut(RequesterOut):
     blacklist_history: list[BlacklistEventOut]
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _out(r: Requester) -> RequesterOut:
     return RequesterOut(
         code=r.code, name=r.name, kind=r.kind, region_code=r.region_code, uscc=r.uscc,
@@ -111,7 +106,7 @@ def _detail(session: Session, r: Requester) -> RequesterDetailOut:
 
 @router.get("/requesters", response_model=list[RequesterOut], summary="All requesters")
 def list_requesters(request: Request, _principal: Reader) -> list[RequesterOut]:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         return [_out(r) for r in service.list_requesters(session)]
 
 
@@ -122,7 +117,7 @@ def list_requesters(request: Request, _principal: Reader) -> list[RequesterOut]:
     responses={404: {"description": "No requester has this code"}},
 )
 def get_requester(request: Request, _principal: Reader, code: Code) -> RequesterDetailOut:
-    with _runtime(request).sessions() as session:
+    with runtime_of(request).sessions() as session:
         return _detail(session, service.get_requester(session, code))
 
 
@@ -130,7 +125,7 @@ def get_requester(request: Request, _principal: Reader, code: Code) -> Requester
     "/requesters", status_code=201, response_model=RequesterOut, summary="Register a requester"
 )
 def post_requester(request: Request, principal: Manager, body: RequesterIn) -> RequesterOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         requester = service.add_requester(
             session, rt.clock(), code=body.code, name=body.name, kind=body.kind,
@@ -148,7 +143,7 @@ def post_requester(request: Request, principal: Manager, body: RequesterIn) -> R
 def post_violation(
     request: Request, principal: Manager, code: Code, body: ViolationIn
 ) -> ViolationOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         violation = service.record_violation(
             session, rt.clock(), code=code, occurred_on=body.occurred_on,
@@ -166,7 +161,7 @@ def post_violation(
 def post_blacklist(
     request: Request, principal: Manager, code: Code, body: BlacklistIn
 ) -> RequesterOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         requester = service.blacklist_requester(
             session, rt.clock(), code=code, reason=body.reason,

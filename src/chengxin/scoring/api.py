@@ -16,7 +16,7 @@ from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.errors import Forbidden
 from chengxin.problems import problem
-from chengxin.runtime import Runtime
+from chengxin.runtime import runtime_of
 from chengxin.scoring import service
 from chengxin.scoring.models import Score
 from chengxin.scoring.rules import Breakdown
@@ -93,11 +93,6 @@ class WhatIfOut(BaseModel):
     notice: dict[str, str]
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _subject(principal: Principal) -> uuid.UUID:
     if principal.subject_id is None:
         raise Forbidden("only a person's own account can do this", field="role", rule="citizen")
@@ -119,7 +114,7 @@ def _not_opted_in(request: Request, exc: service.NotOptedIn) -> JSONResponse:
 @router.post("/opt-in", response_model=ScoreOut, summary="Opt in to the integrity score")
 def post_opt_in(request: Request, principal: Person) -> ScoreOut:
     """Authorise the score (PIPL art. 24); it is computed at once. Opting in again is harmless."""
-    rt = _runtime(request)
+    rt = runtime_of(request)
     now = rt.clock()
     model = service.model_for(rt, now)
     subject = _subject(principal)
@@ -131,7 +126,7 @@ def post_opt_in(request: Request, principal: Person) -> ScoreOut:
 
 @router.post("/opt-out", response_model=OptOutOut, summary="Opt out; the score is deleted")
 def post_opt_out(request: Request, principal: Person) -> OptOutOut:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
         deleted = service.opt_out(
             session, rt.clock(), subject_id=_subject(principal), actor=principal.actor
@@ -142,7 +137,7 @@ def post_opt_out(request: Request, principal: Person) -> OptOutOut:
 @router.get("", response_model=ScoreOut, responses=NOT_OPTED_IN, summary="My score, explained")
 def get_score(request: Request, principal: Person) -> ScoreOut | JSONResponse:
     """The score as of now, line by line: every point names its record."""
-    rt = _runtime(request)
+    rt = runtime_of(request)
     now = rt.clock()
     model = service.model_for(rt, now)
     try:
@@ -160,7 +155,7 @@ def get_what_if(
     principal: Person,
     repair: Annotated[uuid.UUID, Query(description="Id of an active bad or serious record")],
 ) -> WhatIfOut | JSONResponse:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     now = rt.clock()
     model = service.model_for(rt, now)
     try:

@@ -1,0 +1,87 @@
+"""The `push` job: queue serious dishonesty for the national platform (R-5.5), one transaction
+per chunk so that a long scan holds no lock for long.
+
+A process remembers when it last scanned and, until a day has passed, reads only records
+updated since then (less an hour: records carry their writer's clock, and a long batch commits
+well after it read the time), through `ix_records_updated_at`. The first run of a process, a
+change of criteria, and one run a day read every candidate, so anything an incremental run
+missed is queued within a day. Running the job by hand (cron) always reads every candidate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from chengxin.exchange.criteria import shipped_criteria
+from chengxin.exchange.push import CHUNK, Cursor, queue_serious
+from chengxin.exchange.push_rules import PushCriteria
+
+if TYPE_CHECKING:
+    from chengxin.runtime import Runtime
+
+log = logging.getLogger("chengxin.exchange")
+OVERLAP = dt.timedelta(hours=1)
+FULL_EVERY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class PushRun:
+    scanned: int
+    queued: int
+    raced: int
+
+
+def queue_all(
+    factory: sessionmaker[Session],
+    criteria: PushCriteria,
+    now: dt.datetime,
+    *,
+    since: dt.datetime | None = None,
+    chunk: int = CHUNK,
+) -> PushRun:
+    """Every candidate (updated at or after `since`, if given), `chunk` to a transaction."""
+    cursor = None if since is None else Cursor(since)
+    scanned = queued = raced = 0
+    while True:
+        with factory() as session, session.begin():
+            report = queue_serious(session, now, criteria=criteria, after=cursor, limit=chunk)
+        scanned, queued, raced = (scanned + report.scanned, queued + report.queued,
+                                  raced + report.raced)  # fmt: skip
+        if report.last is None:
+            return PushRun(scanned, queued, raced)
+        cursor = report.last
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    criteria: PushCriteria
+    full_at: dt.datetime  # start of the last run that read every candidate
+    started: dt.datetime  # start of the last run
+
+
+_MARKS: WeakKeyDictionary[Engine, _Mark] = WeakKeyDictionary()  # per database, this process
+
+
+def run_push(rt: Runtime) -> str:
+    """For `chengxin jobs run push` (registered in chengxin.jobs.runner)."""
+    criteria = shipped_criteria(rt.catalog)
+    now = rt.clock()
+    mark = _MARKS.get(rt.engine)
+    since = None
+    if mark is not None and mark.criteria == criteria and now - mark.full_at < FULL_EVERY:
+        since = mark.started - OVERLAP
+    run = queue_all(rt.sessions, criteria, now, since=since)
+    full_at = now if since is None or mark is None else mark.full_at
+    _MARKS[rt.engine] = _Mark(criteria, full_at, now)
+    if run.queued:
+        log.info("%d records queued for the national platform", run.queued)
+    scope = "all" if since is None else f"updated since {since:%Y-%m-%d %H:%M} UTC"
+    return (f"queued {run.queued} serious records for the national platform; read "
+            f"{run.scanned} candidates ({scope}), {run.raced} queued by another worker "
+            "first")  # fmt: skip
