@@ -36,7 +36,7 @@ from chengxin.collection.readers import Limits
 from chengxin.db import make_engine, session_factory
 from chengxin.identity.numbers import check_character
 from chengxin.keys import new_key_ring
-from chengxin.queries.service import Thresholds
+from chengxin.queries.thresholds import Thresholds
 from chengxin.reports.render import to_pdf
 from chengxin.reports.service import issue_report
 from chengxin.requesters.models import RequesterKind

@@ -160,8 +160,9 @@ def serve(
     rt = runtime()
     configure_logging(rt.settings.log_level, as_json=rt.settings.log_json)
     application = create_app(rt)
-    jobs = JobsThread(rt)
-    jobs.start()
+    jobs = JobsThread(rt) if rt.settings.run_jobs else None  # of several processes, one
+    if jobs is not None:
+        jobs.start()
     try:
         uvicorn.run(
             application,
@@ -171,7 +172,8 @@ def serve(
             server_header=False,
         )
     finally:
-        jobs.stop()
+        if jobs is not None:
+            jobs.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

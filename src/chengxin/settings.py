@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     flag_subjects_per_hour: Annotated[int, Field(ge=1, le=1_000_000)] = 100
     flag_refusals_per_hour: Annotated[int, Field(ge=1, le=1_000_000)] = 5
     jobs_seconds: Annotated[float, Field(ge=1, le=86400)] = 600.0  # expiry and deadlines
+    run_jobs: bool = Field(
+        default=True, description="Run the periodic jobs in `serve` (one process of several)"
+    )
     checkpoint_seconds: Annotated[float, Field(ge=0.1, le=3600)] = 2.0
     # Notifications (issue D)
     smtp_host: str | None = None

@@ -31,6 +31,7 @@ def test_postgresql_url_gets_the_psycopg_driver() -> None:
         ({"CHENGXIN_PORT": "70000"}, "CHENGXIN_PORT", "less than or equal to 65535"),
         ({"CHENGXIN_LOG_LEVEL": "LOUD"}, "CHENGXIN_LOG_LEVEL", "'DEBUG'"),
         ({"CHENGXIN_LOG_JSON": "maybe"}, "CHENGXIN_LOG_JSON", "boolean"),
+        ({"CHENGXIN_RUN_JOBS": "sometimes"}, "CHENGXIN_RUN_JOBS", "boolean"),
         ({"CHENGXIN_REGION_CODE": "11"}, "CHENGXIN_REGION_CODE", "pattern"),
         ({"CHENGXIN_HOST": "x" * 1000}, "CHENGXIN_HOST", "at most 255"),
         (

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import select
 
 from chengxin.catalog.schema import validate_fields
@@ -142,8 +141,6 @@ def test_r5_5_a_later_correction_reaches_the_national_node(node: Node) -> None:
     assert push(node) == 0  # queued once; the change travels as the event
 
 
-@pytest.mark.xfail(strict=True, reason="a source's batch correction makes no change events yet "
-                   "(records.service.apply_submissions has no calendar); see the report")  # fmt: skip
 def test_r5_5_a_batch_correction_by_the_source_reaches_the_national_node(node: Node) -> None:
     """R-5.5, R-4.4: the bank correcting the record in a batch should reach `national` too."""
     node.send("PBOC-CRC", "FINANCE-MALICIOUS-DEBT-EVASION", [evasion(1)])

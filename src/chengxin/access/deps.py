@@ -11,6 +11,8 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chengxin.access import accounts
 from chengxin.access.models import ApiKey, KeyOwner
@@ -42,14 +44,13 @@ def _token(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def _key_principal(runtime: Runtime, key: ApiKey) -> Principal:
+def _key_principal(session: Session, key: ApiKey) -> Principal:
     actor = f"key:{key.prefix}"
     if key.owner_kind == KeyOwner.SOURCE:
         return Principal(role=Role.SOURCE, actor=actor, source_id=key.owner_id)
     if key.owner_kind == KeyOwner.NODE:
         return Principal(role=Role.NODE, actor=actor)
-    with runtime.sessions() as session:
-        kind = session.get_one(Requester, key.owner_id).kind
+    kind = session.get_one(Requester, key.owner_id).kind
     role = Role.DEPARTMENT if kind == RequesterKind.GOVERNMENT_DEPARTMENT else Role.REQUESTER
     return Principal(role=role, actor=actor, requester_id=key.owner_id)
 
@@ -58,9 +59,8 @@ def resolve_principal(request: Request) -> Principal:
     runtime: Runtime = request.app.state.runtime
     token = _token(request)
     if token:
-        with runtime.sessions() as session:
-            key = key_of(session, token)
-        return _key_principal(runtime, key)
+        with runtime.sessions() as session:  # one session: the key and its owner
+            return _key_principal(session, key_of(session, token))
     cookie = request.cookies.get(session_cookie_name(runtime.settings.cookie_secure))
     if cookie and request.url.path not in FRESH_SESSION_PATHS:
         with runtime.sessions() as session:
@@ -112,10 +112,13 @@ class Require:
 
 def _refuse_blacklisted(runtime: Runtime, principal: Principal) -> None:
     """A blacklisted requester (违规经营黑名单) is refused everything; every try is registered."""
+    with runtime.sessions() as session:  # a plain read: no write lock for every request
+        listed = session.scalar(
+            select(Requester.blacklisted_at).where(Requester.id == principal.requester_id)
+        )
+    if listed is None:
+        return
     with runtime.sessions() as session, session.begin():
-        requester = session.get_one(Requester, principal.requester_id)
-        if requester.blacklisted_at is None:
-            return
         register_blacklisted_attempt(session, runtime.clock(), principal=principal)
     raise Forbidden(
         "this requester is on the violation blacklist (违规经营黑名单)",

@@ -62,7 +62,7 @@ def post_batch(
         return service.ingest_file(
             rt.sessions, rt.keys, rt.catalog, rt.clock, path=path, source_code=code,
             item_code=item, actor=f"source:{code}", limits=limits,
-            file_name=(file.filename or "upload")[-255:],
+            file_name=(file.filename or "upload")[-255:], calendar=rt.workdays,
         )  # fmt: skip
 
 
@@ -76,7 +76,7 @@ def post_record(request: Request, source_id: CurrentSource, record: RecordIn) ->
     rt = runtime_of(request)
     return service.ingest_record(
         rt.sessions, rt.keys, rt.catalog, rt.clock, source_id=source_id,
-        record=record.model_dump(), actor="api",
+        record=record.model_dump(), actor="api", calendar=rt.workdays,
     )  # fmt: skip
 
 

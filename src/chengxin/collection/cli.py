@@ -178,7 +178,7 @@ def ingest(
     if size < PROGRESS_ABOVE_BYTES or as_json:
         receipt = service.ingest_file(
             rt.sessions, rt.keys, rt.catalog, rt.clock, path=file, source_code=source,
-            item_code=item, actor=actor, limits=limits,
+            item_code=item, actor=actor, limits=limits, calendar=rt.workdays,
         )  # fmt: skip
     else:
         columns = (
@@ -191,7 +191,7 @@ def ingest(
             task = bar.add_task("rows", total=None)
             receipt = service.ingest_file(
                 rt.sessions, rt.keys, rt.catalog, rt.clock, path=file, source_code=source,
-                item_code=item, actor=actor, limits=limits,
+                item_code=item, actor=actor, limits=limits, calendar=rt.workdays,
                 progress=lambda n: bar.advance(task, n),
             )  # fmt: skip
     with rt.sessions() as session, session.begin():  # the new versions are in the ledger: sign

@@ -29,6 +29,7 @@ from chengxin.identity.bulk import resolve_people
 from chengxin.identity.service import Outcome
 from chengxin.keys import KeyRing
 from chengxin.records.service import RowOutcome, Submission, apply_submissions
+from chengxin.workdays.rules import Calendar
 
 CHUNK_ROWS = 5000
 
@@ -94,6 +95,7 @@ class _Run:
     ctx: RowContext
     members: frozenset[uuid.UUID] | None  # an association's members; None: anyone
     strict: bool
+    calendar: Calendar | None  # dates the change events of corrections (None: shipped holidays)
 
 
 @dataclass
@@ -121,6 +123,7 @@ def ingest_table(
     actor: str,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
+    calendar: Calendar | None = None,
 ) -> Receipt:
     """Ingest every row of `table` for `source` and return the batch's receipt. Rows already
     current (same natural key and content) count as duplicates and write nothing. With `strict`
@@ -152,7 +155,7 @@ def ingest_table(
         else None
     )
     ctx = RowContext(catalog, source.kind, granted, today, item_code)
-    run = _Run(session, keys, now, batch, source, mapping, ctx, members, strict)
+    run = _Run(session, keys, now, batch, source, mapping, ctx, members, strict, calendar)
     counts = _Counts()
     for chunk in _chunks(table.rows, CHUNK_ROWS):
         errors = _ingest_chunk(run, chunk, counts)
@@ -218,6 +221,7 @@ def _ingest_chunk(run: _Run, chunk: list[RawRow], counts: _Counts) -> list[RowEr
     outcomes = apply_submissions(
         run.session, run.now, source_id=run.source.id, batch_id=run.batch.id,
         rows=[s for _, s in submissions], actor=actor, reason=f"batch {run.batch.id}",
+        calendar=run.calendar,
     )  # fmt: skip
     record_occupations(
         run.session, run.now, [(s, o) for (_, s), o in zip(submissions, outcomes, strict=True)]

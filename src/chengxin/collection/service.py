@@ -25,6 +25,7 @@ from chengxin.collection.rows import STANDARD
 from chengxin.collection.sources import source_by_code
 from chengxin.errors import InvalidInput, NotFound
 from chengxin.keys import KeyRing
+from chengxin.workdays.rules import Calendar
 
 ATTEMPTS = 3  # a concurrent batch registering the same new person makes ours retry
 MAX_RECORD_BYTES = 256 * 1024
@@ -62,6 +63,7 @@ def ingest_file(
     limits: Limits,
     file_name: str | None = None,
     progress: Callable[[int], None] | None = None,
+    calendar: Calendar | None = None,
 ) -> Receipt:
     """Ingest a CSV, XLSX or JSON Lines file for a source (R-2.2)."""
     name = file_name or path.name
@@ -73,7 +75,7 @@ def ingest_file(
             return ingest_table(
                 session, keys, catalog, clock(), source=source, table=table,
                 content_sha256=digest, file_name=name[:255], item_code=item_code, actor=actor,
-                progress=progress,
+                progress=progress, calendar=calendar,
             )  # fmt: skip
 
     return _retrying(factory, work)
@@ -88,6 +90,7 @@ def ingest_record(
     source_id: uuid.UUID,
     record: dict[str, Any],
     actor: str,
+    calendar: Calendar | None = None,
 ) -> Receipt:
     """One record as JSON (the API's `POST /records`): refused rows raise, naming the field."""
     fields = record.get("fields", {})
@@ -117,6 +120,7 @@ def ingest_record(
         return ingest_table(
             session, keys, catalog, clock(), source=source, table=table,
             content_sha256=digest, file_name=None, item_code=None, actor=actor, strict=True,
+            calendar=calendar,
         )  # fmt: skip
 
     return _retrying(factory, work)

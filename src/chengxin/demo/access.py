@@ -20,7 +20,8 @@ from chengxin.errors import Forbidden
 from chengxin.identity.service import find_person
 from chengxin.keys import KeyRing
 from chengxin.ledger.service import sign_checkpoint
-from chengxin.queries.service import Thresholds, query_person
+from chengxin.queries.service import query_person
+from chengxin.queries.thresholds import Thresholds
 from chengxin.records.models import Record
 from chengxin.requesters.models import Requester, RequesterKind
 from chengxin.requesters.service import add_requester

@@ -17,7 +17,7 @@ from chengxin.keys import KeyRing
 from chengxin.measures.checks import run_check
 from chengxin.measures.feedback import FeedbackItem, give_feedback
 from chengxin.measures.types import Measures, Scenario
-from chengxin.queries.service import Thresholds
+from chengxin.queries.thresholds import Thresholds
 from chengxin.records.models import Record
 from chengxin.requesters.models import Requester
 

@@ -20,7 +20,7 @@ from chengxin.measures.checks import run_check
 from chengxin.measures.feedback import FeedbackItem, give_feedback, own_check
 from chengxin.measures.models import Check, CheckFeedback, CheckResult
 from chengxin.measures.views import CheckOut, answer_out, stored_out
-from chengxin.queries.service import Thresholds
+from chengxin.queries.thresholds import Thresholds
 from chengxin.runtime import Runtime, runtime_of
 from chengxin.sealed import unseal
 

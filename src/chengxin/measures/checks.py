@@ -33,7 +33,8 @@ from chengxin.measures.rules import (
 )
 from chengxin.measures.types import Measures, Scenario
 from chengxin.queries import service as door
-from chengxin.queries.service import PersonReport, RecordView, Thresholds
+from chengxin.queries.service import PersonReport, RecordView
+from chengxin.queries.thresholds import Thresholds
 
 CHANNEL = "check"
 MAX_MATTER_CHARS = 200
@@ -74,15 +75,15 @@ def _listing_fact(e: ListEntry) -> ListingFact:
 
 
 def _facts(
-    session: Session, report: PersonReport, subject_id: uuid.UUID | None, today: dt.date
+    session: Session, records: list[RecordView], subject_id: uuid.UUID | None, today: dt.date
 ) -> Facts:
     """Only records shown today (within their display period, not expired or repaired) and
     list entries in effect today count (R-4.2)."""
-    records = [_record_fact(r) for r in report.records if r.displayed]
+    shown = [_record_fact(r) for r in records if r.displayed]
     listings = []
     if subject_id is not None:
         listings = [_listing_fact(e) for e in in_effect_on(session, subject_id, today)]
-    return Facts(today, subject_id is not None, records, listings)
+    return Facts(today, subject_id is not None, shown, listings)
 
 
 def reason_json(reason: Reason) -> dict[str, Any]:
@@ -164,14 +165,17 @@ def run_check(
                         rule="department")  # fmt: skip
     today = china_today(now)
     with sessions() as session, session.begin():
-        answer = door.answer(
+        read = door.read_door(
             session, keys, catalog, now, principal=principal,
             purpose=Purpose.ADMINISTRATIVE_DUTY, id_number=id_number, subject_id=subject_id,
             legal_basis=legal_basis, thresholds=thresholds, channel=CHANNEL,
         )  # fmt: skip
-        if answer.refusal is None:
-            facts = _facts(session, answer.report, answer.subject_id, today)
+        finding = Finding([], [])
+        if read.refusal is None:  # every read first: the register's write locks the ledger
+            facts = _facts(session, read.records, read.subject_id, today)
             finding = find_measures(measures.in_force(today), chosen, facts)
+        answer = door.register_read(session, now, read)
+        if answer.refusal is None:
             check_id = uuid.uuid4()
             _store(
                 session, check_id=check_id, at=now, principal=principal,

@@ -17,7 +17,8 @@ from chengxin.ledger import service as ledger
 from chengxin.queries import register, service
 from chengxin.queries.models import QueryEntry
 from chengxin.queries.rules import Outcome
-from chengxin.queries.service import PersonReport, Thresholds
+from chengxin.queries.service import PersonReport
+from chengxin.queries.thresholds import Thresholds
 from chengxin.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["queries"])

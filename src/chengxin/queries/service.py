@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.access.permissions import Permission, Role
@@ -28,24 +28,14 @@ from chengxin.identity import service as identity
 from chengxin.keys import KeyRing
 from chengxin.ledger.service import append_entry
 from chengxin.queries import rules
+from chengxin.queries.flags import flags_of
 from chengxin.queries.models import QueryEntry
 from chengxin.queries.rules import Flag, Outcome, View
+from chengxin.queries.thresholds import Thresholds
 from chengxin.records.models import Record
 from chengxin.requesters.models import Requester
-from chengxin.settings import Settings
 
-HOUR = dt.timedelta(hours=1)
 MAX_BASIS_CHARS = 200
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    subjects_per_hour: int
-    refusals_per_hour: int
-
-    @classmethod
-    def of(cls, settings: Settings) -> Thresholds:
-        return cls(settings.flag_subjects_per_hour, settings.flag_refusals_per_hour)
 
 
 @dataclass(frozen=True)
@@ -228,42 +218,6 @@ def _records(  # noqa: PLR0917  (the door's own helper: what it has, in its orde
                     explanation=explained.get(r.record_id)) for r in found]  # fmt: skip
 
 
-def _flags(
-    session: Session, now: dt.datetime, principal: Principal, subject_id: uuid.UUID | None,
-    *, refused: bool, consent_missing: bool, thresholds: Thresholds,
-) -> list[Flag]:  # fmt: skip
-    since = now - HOUR
-    mine = (QueryEntry.actor == principal.actor, QueryEntry.at > since)
-    # People reached in the last hour, this one included, counted only as far as the threshold:
-    # a busy caller's hour can hold millions of queries, and the flag needs no more.
-    enough = thresholds.subjects_per_hour + 1
-    reached: set[object] = {subject_id if subject_id else uuid.uuid4()}
-    rows = session.execute(
-        select(QueryEntry.id, QueryEntry.subject_id)
-        .where(*mine, QueryEntry.purpose.is_not(None))
-        .order_by(QueryEntry.at.desc())
-        .execution_options(yield_per=1000)
-    )
-    for query_id, subject in rows:
-        # Numbers of people not registered here count too: trying many numbers is fishing.
-        reached.add(subject if subject is not None else query_id)
-        if len(reached) >= enough:
-            break
-    rows.close()
-    recent_refusals = (
-        select(QueryEntry.id)
-        .where(*mine, QueryEntry.outcome == Outcome.REFUSED)
-        .limit(thresholds.refusals_per_hour)
-        .subquery()
-    )
-    refusals = session.scalar(select(func.count()).select_from(recent_refusals)) or 0
-    return rules.flags_for(
-        at=now, subjects_last_hour=len(reached), refusals_last_hour=refusals + refused,
-        consent_missing=consent_missing, max_subjects=thresholds.subjects_per_hour,
-        max_refusals=thresholds.refusals_per_hour,
-    )  # fmt: skip
-
-
 def _register(
     session: Session,
     now: dt.datetime,
@@ -277,11 +231,10 @@ def _register(
     refusal: ChengxinError | None,
     flags: list[Flag],
     channel: str,
+    requester: str | None,
 ) -> QueryEntry:
-    """One register row and its ledger entry (no personal data: ids, codes and enums)."""
-    requester = None
-    if principal.requester_id is not None:
-        requester = session.get_one(Requester, principal.requester_id).code
+    """One register row and its ledger entry (no personal data: ids, codes and enums). Written
+    last in the transaction: the ledger's head stays locked from here to the commit."""
     entry_id = uuid.uuid4()
     outcome = Outcome.REFUSED if refusal else Outcome.ANSWERED
     ledger: dict[str, Any] = {
@@ -325,7 +278,32 @@ def parse_purpose(purpose: str) -> Purpose:
         raise InvalidInput(f"must be one of {allowed}", field="purpose", rule="enum") from None
 
 
-def answer(
+@dataclass(frozen=True)
+class DoorRead:
+    """Everything the door read and decided, before anything is written."""
+
+    principal: Principal
+    purpose: Purpose
+    legal_basis: str | None
+    consent_id: uuid.UUID | None
+    decision: _Decision
+    records: list[RecordView]
+    flags: list[Flag]
+    requester: str | None  # the requester's code, for the register
+    name: str | None
+    id_number: str | None
+    channel: str
+
+    @property
+    def subject_id(self) -> uuid.UUID | None:
+        return self.decision.subject_id
+
+    @property
+    def refusal(self) -> ChengxinError | None:
+        return self.decision.refusal
+
+
+def read_door(
     session: Session,
     keys: KeyRing,
     catalog: Catalog,
@@ -339,9 +317,9 @@ def answer(
     legal_basis: str | None = None,
     thresholds: Thresholds,
     channel: str = "api",
-) -> DoorAnswer:
-    """The door inside the caller's transaction, for verbs that act on what it answered (checks,
-    reports). A refusal is registered and returned, not raised: the caller commits, then raises."""
+) -> DoorRead:
+    """The door's reads and decision; `register_read` writes it down. Verbs that read more about
+    the person (checks) do so in between, so that the ledger is locked only for the writes."""
     basis = _check_basis(legal_basis)
     decision = _decide(
         session, keys, now, principal=principal, id_number=id_number, subject_id=subject_id,
@@ -353,20 +331,34 @@ def answer(
             session, keys, catalog, decision.subject_id, decision.view, china_today(now)
         )
     consent_missing = principal.role == Role.REQUESTER and decision.consent_id is None
-    flags = _flags(
+    flags = flags_of(
         session, now, principal, decision.subject_id, refused=decision.refusal is not None,
         consent_missing=consent_missing, thresholds=thresholds,
     )  # fmt: skip
+    name, number = _identity(session, keys, principal, decision)
+    return DoorRead(
+        principal=principal, purpose=purpose, legal_basis=basis,
+        consent_id=decision.consent_id or consent_id, decision=decision, records=records,
+        flags=flags, requester=_requester_code(session, principal), name=name,
+        id_number=number, channel=channel,
+    )  # fmt: skip
+
+
+def register_read(session: Session, now: dt.datetime, read: DoorRead) -> DoorAnswer:
+    """Register what the door read, with its ledger entry; the refusal is returned, not raised:
+    the caller commits, then raises."""
     entry = _register(
-        session, now, principal=principal, subject_id=decision.subject_id, purpose=purpose,
-        consent_id=decision.consent_id or consent_id, legal_basis=basis,
-        items=[r.item for r in records], refusal=decision.refusal, flags=flags, channel=channel,
+        session, now, principal=read.principal, subject_id=read.subject_id,
+        purpose=read.purpose, consent_id=read.consent_id, legal_basis=read.legal_basis,
+        items=[r.item for r in read.records], refusal=read.refusal, flags=read.flags,
+        channel=read.channel, requester=read.requester,
     )  # fmt: skip
-    report = _report(
-        session, keys, entry=entry, principal=principal, purpose=purpose, decision=decision,
-        records=records,
+    report = PersonReport(
+        query_id=entry.id, ledger_index=entry.ledger_index, at=entry.at, purpose=read.purpose,
+        found=read.subject_id is not None, name=read.name, id_number=read.id_number,
+        records=read.records,
     )  # fmt: skip
-    return DoorAnswer(report, decision.subject_id, decision.refusal)
+    return DoorAnswer(report, read.subject_id, read.refusal)
 
 
 def query_person(
@@ -388,36 +380,33 @@ def query_person(
     chosen = parse_purpose(purpose)
     _check_basis(legal_basis)
     with sessions() as session, session.begin():
-        done = answer(
+        read = read_door(
             session, keys, catalog, now, principal=principal, purpose=chosen,
             id_number=id_number, consent_id=consent_id, legal_basis=legal_basis,
             thresholds=thresholds, channel=channel,
         )  # fmt: skip
+        done = register_read(session, now, read)
     if done.refusal is not None:
         raise done.refusal
     return done.report
 
 
-def _report(
-    session: Session,
-    keys: KeyRing,
-    *,
-    entry: QueryEntry,
-    principal: Principal,
-    purpose: Purpose,
-    decision: _Decision,
-    records: list[RecordView],
-) -> PersonReport:
-    name = number = None
-    if decision.refusal is None and decision.subject_id is not None:
-        person = identity.reveal_person(session, keys, decision.subject_id)
-        full = principal.can(Permission.PERSON_IDENTITY_FULL) or principal.role == Role.CITIZEN
-        name = person.name if full else person.masked_name
-        number = person.id_number if full else person.masked_id_number
-    return PersonReport(
-        query_id=entry.id, ledger_index=entry.ledger_index, at=entry.at, purpose=purpose,
-        found=decision.subject_id is not None, name=name, id_number=number, records=records,
-    )  # fmt: skip
+def _identity(
+    session: Session, keys: KeyRing, principal: Principal, decision: _Decision
+) -> tuple[str | None, str | None]:
+    """The person's name and ID number as the caller may see them (masked unless allowed)."""
+    if decision.refusal is not None or decision.subject_id is None:
+        return None, None
+    person = identity.reveal_person(session, keys, decision.subject_id)
+    if principal.can(Permission.PERSON_IDENTITY_FULL) or principal.role == Role.CITIZEN:
+        return person.name, person.id_number
+    return person.masked_name, person.masked_id_number
+
+
+def _requester_code(session: Session, principal: Principal) -> str | None:
+    if principal.requester_id is None:
+        return None
+    return session.get_one(Requester, principal.requester_id).code
 
 
 def register_blacklisted_attempt(
@@ -427,5 +416,5 @@ def register_blacklisted_attempt(
     return _register(
         session, now, principal=principal, subject_id=None, purpose=None, consent_id=None,
         legal_basis=None, items=[], refusal=Forbidden("blacklisted", rule="blacklisted"),
-        flags=[], channel="api",
+        flags=[], channel="api", requester=_requester_code(session, principal),
     )  # fmt: skip

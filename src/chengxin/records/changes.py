@@ -10,24 +10,20 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from chengxin.clock import china_today
 from chengxin.ledger.service import append_entry
 from chengxin.records.models import (
     Change,
-    ChangeEvent,
     Record,
-    RecordShare,
     RecordStatus,
     RecordVersion,
 )
+from chengxin.records.propagation import emit_change_events
 from chengxin.records.rules import RecordFacts
 from chengxin.records.service import ledger_entry
 from chengxin.workdays.rules import Calendar
-
-PROPAGATION_WORKDAYS = 3  # platforms synchronise a correction or repair within 3 working days
 
 _COLUMNS = (
     "content",
@@ -104,27 +100,3 @@ def change_record(
     )
     emit_change_events(session, calendar, now, record=record, change=change)
     return version
-
-
-def emit_change_events(
-    session: Session, calendar: Calendar, now: dt.datetime, *, record: Record, change: Change
-) -> list[ChangeEvent]:
-    """One event per recipient the record was shared with, due in 3 working days."""
-    due = calendar.add_workdays(china_today(now), PROPAGATION_WORKDAYS)
-    events = [
-        ChangeEvent(
-            id=uuid.uuid4(),
-            record_id=record.id,
-            version=record.version,
-            change=change,
-            recipient=recipient,
-            created_at=now,
-            due_on=due.date,
-            due_provisional=due.provisional,
-        )
-        for recipient in session.scalars(
-            select(RecordShare.recipient).where(RecordShare.record_id == record.id)
-        )
-    ]
-    session.add_all(events)
-    return events

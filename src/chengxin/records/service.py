@@ -18,7 +18,10 @@ from chengxin.catalog.schema import CatalogItem
 from chengxin.errors import NotFound
 from chengxin.ledger.service import append_entries
 from chengxin.records.models import Change, Record, RecordStatus, RecordVersion
+from chengxin.records.propagation import emit_batch_events
 from chengxin.records.rules import RecordFacts
+from chengxin.workdays.loader import shipped_calendar
+from chengxin.workdays.rules import Calendar
 
 CHUNK = 500
 
@@ -200,8 +203,11 @@ def apply_submissions(
     rows: Sequence[Submission],
     actor: str,
     reason: str,
+    calendar: Calendar | None = None,
 ) -> list[RowOutcome]:
-    """Write rows in order; a natural key seen twice in one batch is handled as in two."""
+    """Write rows in order; a natural key seen twice in one batch is handled as in two. Each
+    correction or revocation of a shared record owes its recipients a change event (R-4.4),
+    due by `calendar` (default: the shipped holidays)."""
     state = _existing(session, source_id, rows)
     writer = _Writer(source_id, batch_id, now, actor, reason)
     outcomes: list[RowOutcome] = []
@@ -217,6 +223,10 @@ def apply_submissions(
             writer.change(st, row, Change.CORRECTED)
         outcomes.append(outcome)
     writer.write(session)
+    changed = [(v["record_id"], v["version"], v["change"]) for v in writer.versions
+               if v["change"] in {Change.CORRECTED, Change.REVOKED}]  # fmt: skip
+    if changed:
+        emit_batch_events(session, calendar or shipped_calendar(), now, changed)
     return outcomes
 
 

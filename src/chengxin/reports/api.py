@@ -15,7 +15,7 @@ from chengxin.access.deps import allowed
 from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.queries.api import QueryIn
-from chengxin.queries.service import Thresholds
+from chengxin.queries.thresholds import Thresholds
 from chengxin.reports import service
 from chengxin.reports.render import to_html, to_pdf
 from chengxin.runtime import runtime_of

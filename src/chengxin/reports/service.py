@@ -27,7 +27,8 @@ from chengxin.lists.queries import in_effect_on
 from chengxin.lists.types import shipped_types
 from chengxin.queries.models import QueryEntry
 from chengxin.queries.register import queries_about
-from chengxin.queries.service import PersonReport, Thresholds, query_person
+from chengxin.queries.service import PersonReport, query_person
+from chengxin.queries.thresholds import Thresholds
 from chengxin.records.models import Record
 from chengxin.reports.models import IssuedReport
 from chengxin.reports.signing import (

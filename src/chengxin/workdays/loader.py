@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -78,6 +79,12 @@ def load_calendar(extra_dir: Path | None = None) -> Calendar:
         years[held.year] = held.days
     known_until = max(years)
     return Calendar(years, on_provisional=_warn_once(known_until))
+
+
+@cache
+def shipped_calendar() -> Calendar:
+    """The calendar without an operator's folder, for paths that are not given the node's."""
+    return load_calendar()
 
 
 def library_years() -> dict[int, YearDays]:
