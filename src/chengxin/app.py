@@ -39,7 +39,8 @@ from chengxin.reports.api import router as reports_router
 from chengxin.requesters.api import router as requesters_router
 from chengxin.runtime import Runtime
 from chengxin.scoring.api import router as score_router
-from chengxin.web.home import router as home_router
+from chengxin.tipoffs import api as tipoffs_api
+from chengxin.web.site import install as install_pages
 
 log = logging.getLogger("chengxin.http")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -188,18 +189,20 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(disputes_staff_router)
     app.include_router(lists_router)
     app.include_router(reports_router)
-    app.include_router(home_router)
+    install_pages(app)  # the pages: landing, public site, static files, HTML error pages
     app.include_router(notifications_router)
     app.include_router(score_router)
     app.include_router(measures_catalog_router)
     app.include_router(commitments_router)
     app.include_router(checks_router)
+    app.include_router(tipoffs_api.router)
     # Multipart framing and form fields need a little room beyond the largest file.
     app.add_middleware(
         BodyLimit,
         limits={
             "/api/v1/batches": runtime.settings.max_upload_bytes + 1024 * 1024,
             **dict.fromkeys(disputes_api.UPLOAD_PATHS, disputes_api.UPLOAD_LIMIT),
+            **tipoffs_api.UPLOADS,
         },
         other_bytes=1024 * 1024,
     )

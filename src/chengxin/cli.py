@@ -33,6 +33,7 @@ from chengxin.records.cli import records_app
 from chengxin.requesters.cli import requesters_app
 from chengxin.scoring.cli import score_app
 from chengxin.sealed import reencrypt_all
+from chengxin.tipoffs.cli import tipoffs_app
 from chengxin.workdays.cli import workdays_app
 
 app = typer.Typer(
@@ -70,6 +71,7 @@ app.add_typer(workdays_app, name="workdays")
 app.add_typer(score_app, name="score")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(commitments_app, name="commitments")
+app.add_typer(tipoffs_app, name="tipoffs")
 app.command()(demo)
 app.command()(ingest)
 

@@ -140,6 +140,7 @@ def all_models_metadata() -> MetaData:
     import chengxin.records.models  # noqa: PLC0415
     import chengxin.reports.models  # noqa: PLC0415
     import chengxin.requesters.models  # noqa: PLC0415
-    import chengxin.scoring.models  # noqa: F401, PLC0415
+    import chengxin.scoring.models  # noqa: PLC0415
+    import chengxin.tipoffs.models  # noqa: F401, PLC0415
 
     return Base.metadata

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     measures_dir: Path | None = Field(
         default=None, description="Operator's folder of extra reward and punishment measures"
     )
+    content_dir: Path | None = Field(
+        default=None, description="Operator's folder of knowledge pages (zh/*.md, en/*.md)"
+    )
     max_upload_bytes: Annotated[int, Field(ge=1024, le=10 * 1024**3)] = 200 * 1024 * 1024
     max_batch_rows: Annotated[int, Field(ge=1, le=50_000_000)] = 2_000_000
     host: str = Field(default="127.0.0.1", min_length=1, max_length=255)

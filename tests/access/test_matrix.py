@@ -27,8 +27,10 @@ CALLERS: dict[Role, str | None] = {
     Role.NODE: "NODE",
 }
 LOGGED_IN = {Role.CITIZEN, Role.REVIEWER, Role.OPERATOR, Role.AUDITOR}
-# Routes that are not part of the API: pages and the health check.
-UNGUARDED = {"/", "/healthz"}
+# Routes that are not part of the API: the health check, and the public pages (tests/web walks
+# them). Any other page must declare its permission like an API route, and is checked.
+UNGUARDED = {"/healthz"}
+PUBLIC_PAGES = ("/", "/public/lists", "/knowledge")
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +63,10 @@ def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
 def _routes(node: Platform) -> list[tuple[str, str, Permission]]:
     out = []
     for route in _api_routes(node.client.app.routes):  # type: ignore[attr-defined]
-        if route.path in UNGUARDED:
-            continue
         permission = _permission(route)
+        public_page = route.path == "/" or route.path.startswith(PUBLIC_PAGES[1:])
+        if route.path in UNGUARDED or (permission is None and public_page):
+            continue
         assert permission is not None, f"{route.path} is not guarded by allowed(...)"
         for method in sorted(route.methods - {"HEAD"}):
             out.append((method, route.path, permission))

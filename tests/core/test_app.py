@@ -132,7 +132,7 @@ def test_landing_page_in_chinese_and_english(client: TestClient) -> None:
     assert 'lang="zh-CN"' in zh.text
     en = client.get("/?lang=en")
     assert "Catalog items in force" in en.text
-    assert "<th scope='row'>Records in force</th><td>0</td>" in en.text
+    assert '<th scope="row">Records in force</th><td>0</td>' in en.text
     assert client.get("/?lang=fr").status_code == 422
 
 

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     CATALOG_READ = "public:catalog:read"
     REPORTS_VERIFY = "public:reports:verify"  # check a credit report's code and signature
     MEASURES_READ = "public:measures:read"  # the published list of measures and scenarios
+    TIPOFFS_FILE = "public:tipoffs:write"  # file a tip-off (举报), follow it by tracking number
     LEDGER_READ = "public:ledger:read"  # checkpoints, proofs, entries as the caller may see them
     LEDGER_READ_FULL = "audit:ledger:read"  # entries unredacted
     OWN_RECORDS_READ = "own:records:read"  # a citizen's self-query (本人查询)
@@ -50,6 +51,8 @@ class Permission(StrEnum):
     OWN_COMMITMENTS_WRITE = "own:commitments:write"  # record commitments, report fulfilment
     MEASURES_STATS = "admin:measures:read"  # every department's checks and feedback figures
     COMMITMENTS_READ = "admin:commitments:read"
+    TIPOFFS_MANAGE = "admin:tipoffs:write"  # accept, reject, refer and close tip-offs
+    TIPOFFS_READ = "admin:tipoffs:read"  # the triage queue, a tip-off's texts and evidence
     REGISTER_READ = "audit:queries:read"  # review the query register and its flags
     IDENTITY_REVIEW = "admin:identity:decide"
     SOURCES_MANAGE = "admin:sources:write"
@@ -67,6 +70,7 @@ _PUBLIC = frozenset(
         Permission.LEDGER_READ,
         Permission.REPORTS_VERIFY,
         Permission.MEASURES_READ,
+        Permission.TIPOFFS_FILE,
     }
 )
 
@@ -110,6 +114,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.QUALITY_READ,
         Permission.MEASURES_STATS,
         Permission.COMMITMENTS_READ,
+        Permission.TIPOFFS_MANAGE,
+        Permission.TIPOFFS_READ,
     },
     Role.OPERATOR: _PUBLIC
     | {
@@ -126,6 +132,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.QUALITY_READ,
         Permission.MEASURES_STATS,
         Permission.COMMITMENTS_READ,
+        Permission.TIPOFFS_MANAGE,
+        Permission.TIPOFFS_READ,
     },
     Role.AUDITOR: _PUBLIC
     | {
@@ -135,6 +143,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.LISTS_READ,
         Permission.MEASURES_STATS,
         Permission.COMMITMENTS_READ,
+        Permission.TIPOFFS_READ,
     },
     Role.NODE: _PUBLIC,
 }

@@ -7,7 +7,9 @@ import json
 import uuid
 from typing import Any
 
-KINDS = frozenset({"query", "record_version", "consent", "requester", "dispute", "listing"})
+KINDS = frozenset(
+    {"query", "record_version", "consent", "requester", "dispute", "listing", "tipoff"}
+)
 SUBJECT_KEY = "subject"  # the subject id an entry is about, if any (redacted for outsiders)
 
 

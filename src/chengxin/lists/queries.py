@@ -16,7 +16,9 @@ from chengxin.lists.models import ListEntry, ListStep
 from chengxin.lists.rules import ListingState, ListKind
 
 
-def _in_effect(on: dt.date) -> ColumnElement[bool]:
+def in_effect_clause(on: dt.date) -> ColumnElement[bool]:
+    """The entries binding on `on`: the one test of "in effect" for checks, reports and the
+    public site alike."""
     next_day = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(0), tzinfo=CHINA_TZ)
     return and_(
         ListEntry.state.in_([ListingState.LISTED, ListingState.REMOVED]),
@@ -36,7 +38,7 @@ def in_effect_on(
     """The list entries that bind `subject_id` on `on` (a Beijing date), past dates included:
     an entry removed later still bound on the days before its removal. For a person this
     includes entries that reach them through an organisation (`via_organisation_id`)."""
-    query = select(ListEntry).where(ListEntry.subject_id == subject_id, _in_effect(on))
+    query = select(ListEntry).where(ListEntry.subject_id == subject_id, in_effect_clause(on))
     if kinds:
         query = query.where(ListEntry.list_kind.in_(list(kinds)))
     return list(session.scalars(query.order_by(ListEntry.effective_from, ListEntry.id)))
@@ -63,7 +65,7 @@ def list_members(session: Session, list_type: str, on: dt.date) -> list[uuid.UUI
     return list(
         session.scalars(
             select(ListEntry.subject_id)
-            .where(ListEntry.list_type == list_type, _in_effect(on))
+            .where(ListEntry.list_type == list_type, in_effect_clause(on))
             .distinct()
             .order_by(ListEntry.subject_id)
         )

@@ -1,1 +1,2 @@
-"""Server-rendered pages. The full portals come with issue G; this holds the landing page."""
+"""Server-rendered pages (issue G): the layout, languages (zh ⇄ en), error pages and the public
+site — the landing page, publicity of the lists (R-6.5) and the knowledge pages (R-7.1)."""

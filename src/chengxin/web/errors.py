@@ -1,0 +1,67 @@
+"""Error pages: a refusal on a page path is an HTML page in the visitor's language; everywhere
+else the API's problem+json handlers answer as before (they are wrapped, not replaced)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from inspect import isawaitable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from chengxin.errors import ChengxinError, TooManyRequests
+from chengxin.web.i18n import N_
+from chengxin.web.pages import page_lang, render
+
+# Paths of the pages (the rest is the API, /healthz and the API's description).
+PAGE_PREFIXES = ("/public", "/knowledge")
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
+TITLES = {
+    404: N_("Page not found"),
+    405: N_("This page cannot be used this way"),
+    422: N_("The request has a value this page cannot use"),
+    429: N_("Too many requests"),
+}
+
+
+def is_page(path: str) -> bool:
+    return path == "/" or any(path == p or path.startswith(f"{p}/") for p in PAGE_PREFIXES)
+
+
+def _status_and_fields(exc: Exception) -> tuple[int, list[str]]:
+    if isinstance(exc, RequestValidationError):
+        # Field names only: the values (and pydantic's English text) are not echoed.
+        fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        return 422, fields
+    if isinstance(exc, ChengxinError):
+        return exc.status, [exc.field] if exc.field and exc.status == 422 else []
+    if isinstance(exc, StarletteHTTPException):
+        return exc.status_code, []
+    return 500, []
+
+
+def _page_or(api_handler: Handler) -> Handler:
+    async def handle(request: Request, exc: Any) -> Response:
+        if not is_page(request.url.path):
+            answer = api_handler(request, exc)
+            return await answer if isawaitable(answer) else answer
+        status, fields = _status_and_fields(exc)
+        response = render(
+            request, page_lang(request), "error.html", status=status,
+            title=TITLES.get(status, N_("The request could not be answered")), fields=fields,
+            retry_after=exc.retry_after if isinstance(exc, TooManyRequests) else None,
+        )  # fmt: skip
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    return handle
+
+
+def install(app: FastAPI) -> None:
+    """Wrap the problem+json handlers (call after `problems.install`)."""
+    for kind in (ChengxinError, RequestValidationError, StarletteHTTPException):
+        app.add_exception_handler(kind, _page_or(app.exception_handlers[kind]))

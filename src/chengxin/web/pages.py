@@ -1,0 +1,138 @@
+"""Rendering a page: one Jinja environment per language (autoescaped, gettext installed), the
+`Page` dependency that picks the language and counts the caller against the rate limit, and the
+headers every page carries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from chengxin import __version__
+from chengxin.access.ratelimit import RateLimiter
+from chengxin.clock import china_today
+from chengxin.errors import TooManyRequests
+from chengxin.runtime import Runtime
+from chengxin.web.i18n import COOKIE, HTML_LANG, Lang, as_lang, choose, long_date, translations
+
+TEMPLATES = Path(__file__).parent / "templates"
+COOKIE_DAYS = 365
+# Query parameters the language switch carries over (never a name: names travel in POST bodies).
+KEPT_PARAMS = ("kind", "region", "page")
+HEADERS = {
+    # No script runs on these pages; forms post only here; no page is framed elsewhere.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Vary": "Accept-Language, Cookie",
+}
+
+
+@cache
+def environment(lang: Lang) -> Environment:
+    """Templates shared by every request in `lang`: one environment a language, so that no
+    request installs translations into another's."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    other: Lang = "en" if lang == "zh" else "zh"
+    env.globals.update(
+        lang=lang, html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other], version=__version__
+    )
+    env.filters["date"] = lambda day: long_date(day, lang)
+    env.filters["pick"] = lambda text: text.zh if lang == "zh" else text.en  # a Bilingual
+    return env
+
+
+def switch_href(request: Request, to: Lang, *, keep: bool) -> str:
+    kept = [(k, v) for k, v in request.query_params.multi_items() if keep and k in KEPT_PARAMS]
+    return f"{request.url.path}?{urlencode([*kept, ('lang', to)])}"
+
+
+def render(
+    request: Request,
+    lang: Lang,
+    template: str,
+    *,
+    status: int = 200,
+    remember: bool = False,
+    **context: Any,
+) -> HTMLResponse:
+    """The page `template` in `lang`; `remember` sets the language cookie (an explicit choice).
+    The language switch keeps the page's filters, except on an error page (they were refused)."""
+    other: Lang = "en" if lang == "zh" else "zh"
+    switch = switch_href(request, other, keep=status < 400)
+    page = environment(lang).get_template(template)
+    html = page.render(path=request.url.path, switch_href=switch, **context)
+    response = HTMLResponse(html, status_code=status, headers=HEADERS)
+    if remember:
+        runtime: Runtime = request.app.state.runtime
+        response.set_cookie(
+            COOKIE, lang, max_age=COOKIE_DAYS * 86400, path="/", httponly=True,
+            samesite="lax", secure=runtime.settings.cookie_secure,
+        )  # fmt: skip
+    return response
+
+
+def page_lang(request: Request) -> Lang:
+    """The language for a page whose parameters may not have been validated (error pages)."""
+    return choose(
+        as_lang(request.query_params.get("lang")),
+        request.cookies.get(COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def count_hit(request: Request, limiter: RateLimiter) -> None:
+    """The public caller's share of `limiter`, by address (as the API counts the public)."""
+    wait = limiter.hit(f"client:{request.client.host if request.client else '-'}")
+    if wait is not None:
+        raise TooManyRequests(
+            f"more than {limiter.per_minute} requests a minute", retry_after=wait,
+            field="rate", rule="rate-limit",
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    request: Request
+    runtime: Runtime
+    lang: Lang
+    remember: bool  # `?lang=` was given: set the cookie
+
+    @property
+    def today(self) -> dt.date:
+        return china_today(self.runtime.clock())
+
+    def render(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+        return render(
+            self.request, self.lang, template, status=status, remember=self.remember, **context
+        )
+
+
+def page_request(
+    request: Request,
+    lang: Annotated[Lang | None, Query(description="zh (default) or en; remembered")] = None,
+) -> PageRequest:
+    count_hit(request, request.app.state.rate_limiter)
+    chosen = choose(lang, request.cookies.get(COOKIE), request.headers.get("accept-language"))
+    return PageRequest(request, request.app.state.runtime, chosen, remember=lang is not None)
+
+
+Page = Annotated[PageRequest, Depends(page_request)]
