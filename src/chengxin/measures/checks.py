@@ -33,7 +33,8 @@ from chengxin.measures.rules import (
 )
 from chengxin.measures.types import Measures, Scenario
 from chengxin.queries import service as door
-from chengxin.queries.service import PersonReport, RecordView
+from chengxin.queries.records import RecordView
+from chengxin.queries.service import PersonReport
 from chengxin.queries.thresholds import Thresholds
 
 CHANNEL = "check"

@@ -5,12 +5,10 @@ the query — refusals included — with its ledger entry in the same transactio
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.access.permissions import Permission, Role
@@ -18,11 +16,8 @@ from chengxin.access.principal import Principal
 from chengxin.catalog.schema import Catalog
 from chengxin.catalog.vocab import DisclosureLevel
 from chengxin.clock import china_today
-from chengxin.collection.models import Source
 from chengxin.consents.rules import CONSENTABLE, Purpose
 from chengxin.consents.service import check_consent, scope_of
-from chengxin.disputes.objections import open_objection_records
-from chengxin.disputes.repairs import explanations_for
 from chengxin.errors import ChengxinError, Forbidden, InvalidInput
 from chengxin.identity import service as identity
 from chengxin.keys import KeyRing
@@ -30,35 +25,12 @@ from chengxin.ledger.service import append_entry
 from chengxin.queries import rules
 from chengxin.queries.flags import flags_of
 from chengxin.queries.models import QueryEntry
+from chengxin.queries.records import RecordView, read_records
 from chengxin.queries.rules import Flag, Outcome, View
 from chengxin.queries.thresholds import Thresholds
-from chengxin.records.models import Record
 from chengxin.requesters.models import Requester
 
 MAX_BASIS_CHARS = 200
-
-
-@dataclass(frozen=True)
-class RecordView:
-    record_id: uuid.UUID
-    item: str
-    item_name: str
-    item_name_en: str
-    category: str
-    disclosure: str
-    source: str
-    version: int
-    document_number: str | None
-    decision_date: dt.date
-    occurrence_date: dt.date
-    severity: str | None
-    display_start: dt.date | None
-    display_end: dt.date | None
-    displayed: bool  # shown to others today; a person sees their own records beyond it
-    status: str  # active, expired or repaired
-    under_objection: bool  # 异议处理中: an objection to it is open
-    explanation: str | None  # the person's own explanation (自主解释), shown with the record
-    content: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -173,51 +145,6 @@ SELF_VIEW = rules.SELF_VIEW
 GOVERNMENT_VIEW = rules.GOVERNMENT_VIEW
 
 
-def _records(  # noqa: PLR0917  (the door's own helper: what it has, in its order)
-    session: Session,
-    keys: KeyRing,
-    catalog: Catalog,
-    subject_id: uuid.UUID,
-    view: View,
-    today: dt.date,
-) -> list[RecordView]:
-    found = []
-    rows = session.execute(
-        select(Record, Source.code)
-        .join(Source, Source.id == Record.source_id)
-        .where(Record.subject_id == subject_id)
-        .order_by(Record.decision_date.desc(), Record.item_code)
-    )
-    for record, source_code in rows:
-        facts = rules.RecordFacts(
-            status=record.status, disclosure=record.disclosure, category=record.category,
-            publicised=record.publicised, display_start=record.display_start,
-            display_latest_end=record.display_latest_end,
-        )  # fmt: skip
-        if not rules.visible(facts, view, today):
-            continue
-        item = catalog.find(record.item_code, record.item_version)
-        found.append(
-            RecordView(
-                record_id=record.id, item=record.item_code,
-                item_name=item.name.zh if item else record.item_code,
-                item_name_en=item.name.en if item else record.item_code,
-                category=record.category, disclosure=record.disclosure, source=source_code,
-                version=record.version, document_number=record.document_number,
-                decision_date=record.decision_date, occurrence_date=record.occurrence_date,
-                severity=record.severity, display_start=record.display_start,
-                display_end=record.display_latest_end,
-                displayed=rules.is_displayed(facts, today), status=record.status,
-                under_objection=False, explanation=None, content=json.loads(record.content),
-            )
-        )  # fmt: skip
-    ids = [r.record_id for r in found]
-    contested = open_objection_records(session, ids)
-    explained = explanations_for(session, keys, ids)
-    return [replace(r, under_objection=r.record_id in contested,
-                    explanation=explained.get(r.record_id)) for r in found]  # fmt: skip
-
-
 def _register(
     session: Session,
     now: dt.datetime,
@@ -327,7 +254,7 @@ def read_door(
     )  # fmt: skip
     records: list[RecordView] = []
     if decision.refusal is None and decision.subject_id is not None and decision.view:
-        records = _records(
+        records = read_records(
             session, keys, catalog, decision.subject_id, decision.view, china_today(now)
         )
     consent_missing = principal.role == Role.REQUESTER and decision.consent_id is None
