@@ -27,6 +27,7 @@ from chengxin.requesters.models import Requester, RequesterKind
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 USERNAME_INDEX = "account-username"
+CSRF_INDEX = "session-csrf"
 
 
 def _username(raw: str) -> str:
@@ -173,7 +174,8 @@ def log_in(
     )
     if not ok or account is None:
         return None
-    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    token = secrets.token_urlsafe(32)
+    csrf = csrf_for(keys, token)
     expires = now + dt.timedelta(hours=hours)
     session.add(
         WebSession(
@@ -183,6 +185,12 @@ def log_in(
     )  # fmt: skip
     session.flush()
     return LoggedIn(account, token, csrf, expires)
+
+
+def csrf_for(keys: KeyRing, token: str) -> str:
+    """A session's CSRF token, derived from its cookie with the node's key: pages put it into
+    their forms without storing it; a site that cannot read the cookie cannot compute it."""
+    return keys.blind_index(CSRF_INDEX, token)
 
 
 def log_out(session: Session, now: dt.datetime, token: str) -> None:
@@ -227,7 +235,8 @@ def session_principal(
         return None
     if unsafe and (not csrf or not secrets.compare_digest(_hash(csrf), web.csrf_hash)):
         raise Forbidden(
-            "a state-changing request needs the session's X-CSRF-Token header",
+            "a state-changing request needs the session's X-CSRF-Token header "
+            "(or, from a page's form, its csrf_token field)",
             field="X-CSRF-Token",
             rule="csrf",
         )

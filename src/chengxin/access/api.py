@@ -10,7 +10,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from chengxin.access import accounts
-from chengxin.access.deps import allowed, session_cookie_name
+from chengxin.access.deps import (
+    allowed,
+    clear_session_cookie,
+    session_cookie_name,
+    set_session_cookie,
+)
 from chengxin.access.permissions import ROLE_PERMISSIONS, Permission, Role
 from chengxin.access.principal import Principal
 from chengxin.errors import Unauthenticated
@@ -81,11 +86,7 @@ def log_in(request: Request, response: Response, _caller: Caller, body: LoginIn)
                              csrf_token=done.csrf_token, expires_at=done.expires_at)  # fmt: skip
     if done is None or out is None:
         raise Unauthenticated("wrong username or password", field="password", rule="credentials")
-    secure = rt.settings.cookie_secure
-    response.set_cookie(
-        session_cookie_name(secure), done.token, max_age=rt.settings.session_hours * 3600,
-        path="/", secure=secure, httponly=True, samesite="strict",
-    )  # fmt: skip
+    set_session_cookie(response, rt, done.token)
     return out
 
 
@@ -98,7 +99,7 @@ def log_out(request: Request, _caller: Caller) -> Response:
         with rt.sessions() as session, session.begin():
             accounts.log_out(session, rt.clock(), token)
     response = Response(status_code=204)
-    response.delete_cookie(name, path="/", secure=rt.settings.cookie_secure, httponly=True)
+    clear_session_cookie(response, rt)
     return response
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,12 +29,28 @@ SESSION_COOKIE = "chengxin_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Logging in and signing up start a new session: an old cookie (ended, or without its CSRF
 # token) must not stand in the way.
-FRESH_SESSION_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/signup"})
+FRESH_SESSION_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/signup", "/login", "/signup"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+CSRF_FIELD = "csrf_token"  # a page's form carries the token in this field (pages only)
 
 
 def session_cookie_name(secure: bool) -> str:
     # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only and path /.
     return f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
+
+
+def set_session_cookie(response: Response, runtime: Runtime, token: str) -> None:
+    """The session cookie of a log-in, the same for the API and the pages."""
+    secure = runtime.settings.cookie_secure
+    response.set_cookie(
+        session_cookie_name(secure), token, max_age=runtime.settings.session_hours * 3600,
+        path="/", secure=secure, httponly=True, samesite="strict",
+    )  # fmt: skip
+
+
+def clear_session_cookie(response: Response, runtime: Runtime) -> None:
+    secure = runtime.settings.cookie_secure
+    response.delete_cookie(session_cookie_name(secure), path="/", secure=secure, httponly=True)
 
 
 def _token(request: Request) -> str | None:
@@ -55,7 +71,23 @@ def _key_principal(session: Session, key: ApiKey) -> Principal:
     return Principal(role=role, actor=actor, requester_id=key.owner_id)
 
 
-def resolve_principal(request: Request) -> Principal:
+async def form_csrf_token(request: Request) -> str | None:
+    """The CSRF token a page's form sends in its `csrf_token` field: only for form bodies outside
+    /api/ (the API keeps the header), and only when no header was sent. The form is parsed once:
+    Starlette keeps it for the route."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if (
+        request.method in SAFE_METHODS
+        or request.url.path.startswith("/api/")
+        or content_type not in FORM_TYPES
+        or request.headers.get("x-csrf-token")
+    ):
+        return None
+    value = (await request.form()).get(CSRF_FIELD)
+    return value if isinstance(value, str) else None
+
+
+def resolve_principal(request: Request, form_csrf: str | None = None) -> Principal:
     runtime: Runtime = request.app.state.runtime
     token = _token(request)
     if token:
@@ -65,7 +97,7 @@ def resolve_principal(request: Request) -> Principal:
     if cookie and request.url.path not in FRESH_SESSION_PATHS:
         with runtime.sessions() as session:
             principal = accounts.session_principal(
-                session, runtime.clock(), cookie, request.headers.get("x-csrf-token"),
+                session, runtime.clock(), cookie, request.headers.get("x-csrf-token") or form_csrf,
                 unsafe=request.method not in SAFE_METHODS,
             )  # fmt: skip
         if principal is None:
@@ -86,9 +118,11 @@ class Require:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    def __call__(self, request: Request) -> Principal:
+    def __call__(
+        self, request: Request, form_csrf: Annotated[str | None, Depends(form_csrf_token)]
+    ) -> Principal:
         runtime: Runtime = request.app.state.runtime
-        principal = resolve_principal(request)
+        principal = resolve_principal(request, form_csrf)
         limiter: RateLimiter = request.app.state.rate_limiter
         wait = limiter.hit(_limit_key(request, principal))
         if wait is not None:

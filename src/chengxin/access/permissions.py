@@ -54,6 +54,7 @@ class Permission(StrEnum):
     TIPOFFS_MANAGE = "admin:tipoffs:write"  # accept, reject, refer and close tip-offs
     TIPOFFS_READ = "admin:tipoffs:read"  # the triage queue, a tip-off's texts and evidence
     REGISTER_READ = "audit:queries:read"  # review the query register and its flags
+    CONSOLE_READ = "admin:console:read"  # the operator console's pages and dashboard
     IDENTITY_REVIEW = "admin:identity:decide"
     SOURCES_MANAGE = "admin:sources:write"
     REQUESTERS_READ = "admin:requesters:read"
@@ -103,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
     Role.REVIEWER: _PUBLIC
     | {
+        Permission.CONSOLE_READ,
         Permission.IDENTITY_REVIEW,
         Permission.LISTS_READ,
         Permission.STAFF_NOTICES,
@@ -119,6 +121,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
     Role.OPERATOR: _PUBLIC
     | {
+        Permission.CONSOLE_READ,
         Permission.SOURCES_MANAGE,
         Permission.LISTS_MANAGE,
         Permission.LISTS_READ,
@@ -137,6 +140,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
     Role.AUDITOR: _PUBLIC
     | {
+        Permission.CONSOLE_READ,
         Permission.LEDGER_READ_FULL,
         Permission.REGISTER_READ,
         Permission.CONSENTS_READ,

@@ -37,5 +37,5 @@ class QueryEntry(Base):
     outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome, "query_outcome"))
     refusal: Mapped[str | None] = mapped_column(String(64))  # the rule that refused
     flags: Mapped[str] = mapped_column(String(200))  # comma-separated
-    channel: Mapped[str] = mapped_column(String(16))  # api | cli
+    channel: Mapped[str] = mapped_column(String(16))  # api | cli | web (pages)
     ledger_index: Mapped[int] = mapped_column(BigInteger)

@@ -1,10 +1,9 @@
-"""Report routes: my own report, a report for a requester or department, and verification (the
-API and a public page) of any report by its code (R-5.3)."""
+"""Report routes: my own report, a report for a requester or department, and verification of any
+report by its code (R-5.3); the public verification page is `chengxin.web.verify_pages`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request
@@ -95,27 +94,3 @@ def verify_body(
     with rt.sessions() as session:
         found = service.verify_report(session, rt.keys, report)
     return VerificationOut(**found.__dict__)
-
-
-@router.get("/verify/{code}", response_class=HTMLResponse, summary="Public verification page")
-def verify_page(request: Request, _who: Verifier, code: str) -> HTMLResponse:
-    with runtime_of(request).sessions() as session:
-        found = service.check_code(session, code[:40])
-    shown = html.escape(code[:40])
-    when = f"{found.issued_at:%Y-%m-%d %H:%M} UTC" if found.issued_at else ""
-    if not found.valid:
-        verdict = "未找到该验证码的报告。No report was issued with this code."
-    elif found.current:
-        verdict = f"真实有效，且仍为最新（{when} 出具）。Authentic and still current."
-    else:
-        verdict = (
-            f"真实，但出具后信息已有变化（{when} 出具），请重新查询。"
-            "Authentic, but the person's information changed since; ask for a new report."
-        )
-    page = (
-        '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
-        f"<title>报告核验 Report verification</title><h1>报告核验 {shown}</h1>"
-        f"<p>{html.escape(verdict)}</p><p>核验整份报告的内容与签名：POST /api/v1/reports/verify "
-        "with the JSON report. To check a PDF, compare its content hash with the JSON.</p></html>"
-    )
-    return HTMLResponse(page, status_code=200 if found.valid else 404)

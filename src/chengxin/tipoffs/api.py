@@ -61,13 +61,18 @@ def filing_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
-def _filer(request: Request, principal: Follower) -> Principal:
-    """Every filing counts, refused ones too, whoever is signed in: one address, one budget."""
+def count_filing(request: Request) -> None:
+    """Every filing counts, refused ones too, whoever is signed in: one address, one budget
+    (the API and the public form page share it)."""
     host = request.client.host if request.client else "-"
     wait = filing_limiter(request).hit(f"client:{host}")
     if wait is not None:
         raise TooManyRequests(f"more than {FILINGS_PER_HOUR} tip-offs an hour from one address",
                               retry_after=wait, field="rate", rule="tipoff-rate-limit")  # fmt: skip
+
+
+def _filer(request: Request, principal: Follower) -> Principal:
+    count_filing(request)
     return principal
 
 

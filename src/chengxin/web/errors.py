@@ -6,20 +6,25 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from inspect import isawaitable
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from chengxin.errors import ChengxinError, TooManyRequests
+from chengxin.errors import ChengxinError, TooManyRequests, Unauthenticated
 from chengxin.web.i18n import N_
 from chengxin.web.pages import page_lang, render
 
 # Paths of the pages (the rest is the API, /healthz and the API's description).
-PAGE_PREFIXES = ("/public", "/knowledge")
+PAGE_PREFIXES = (
+    "/public", "/knowledge", "/tipoffs", "/verify",
+    "/login", "/logout", "/signup", "/me", "/console",
+)  # fmt: skip
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 TITLES = {
+    403: N_("You may not use this page"),
     404: N_("Page not found"),
     405: N_("This page cannot be used this way"),
     422: N_("The request has a value this page cannot use"),
@@ -48,6 +53,10 @@ def _page_or(api_handler: Handler) -> Handler:
         if not is_page(request.url.path):
             answer = api_handler(request, exc)
             return await answer if isawaitable(answer) else answer
+        if isinstance(exc, Unauthenticated):  # nobody logged in (or the session ended)
+            target = request.url.path if request.method == "GET" else ""
+            query = f"?{urlencode({'next': target})}" if target else ""
+            return RedirectResponse(f"/login{query}", status_code=303)
         status, fields = _status_and_fields(exc)
         response = render(
             request, page_lang(request), "error.html", status=status,

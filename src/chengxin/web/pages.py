@@ -21,6 +21,7 @@ from chengxin.clock import china_today
 from chengxin.errors import TooManyRequests
 from chengxin.runtime import Runtime
 from chengxin.web.i18n import COOKIE, HTML_LANG, Lang, as_lang, choose, long_date, translations
+from chengxin.web.viewer import viewer_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 COOKIE_DAYS = 365
@@ -79,7 +80,9 @@ def render(
     other: Lang = "en" if lang == "zh" else "zh"
     switch = switch_href(request, other, keep=status < 400)
     page = environment(lang).get_template(template)
-    html = page.render(path=request.url.path, switch_href=switch, **context)
+    html = page.render(
+        path=request.url.path, switch_href=switch, viewer=viewer_of(request), **context
+    )
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
     if remember:
         runtime: Runtime = request.app.state.runtime
@@ -131,8 +134,17 @@ def page_request(
     lang: Annotated[Lang | None, Query(description="zh (default) or en; remembered")] = None,
 ) -> PageRequest:
     count_hit(request, request.app.state.rate_limiter)
+    return guarded_page_request(request, lang)
+
+
+def guarded_page_request(
+    request: Request,
+    lang: Annotated[Lang | None, Query(description="zh (default) or en; remembered")] = None,
+) -> PageRequest:
     chosen = choose(lang, request.cookies.get(COOKIE), request.headers.get("accept-language"))
     return PageRequest(request, request.app.state.runtime, chosen, remember=lang is not None)
 
 
 Page = Annotated[PageRequest, Depends(page_request)]
+# For a route guarded by `allowed(...)`, which counts the caller against the rate limit itself.
+GuardedPage = Annotated[PageRequest, Depends(guarded_page_request)]

@@ -9,13 +9,24 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from chengxin.access.ratelimit import RateLimiter
-from chengxin.web import errors, home, knowledge, public_lists
+from chengxin.web import (
+    auth_pages,
+    console,
+    errors,
+    home,
+    knowledge,
+    portal,
+    public_lists,
+    tipoff_pages,
+    verify_pages,
+)
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    for module in (home, public_lists, knowledge):
+    for module in (home, public_lists, knowledge, tipoff_pages, verify_pages, auth_pages, portal,
+                   console):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.name_searches = RateLimiter(public_lists.SEARCHES_PER_MINUTE)
