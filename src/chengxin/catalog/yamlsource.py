@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -195,3 +196,28 @@ def _scalar(node: yaml.ScalarNode, line: int) -> Scalar:
     except (ConstructorError, ValueError, OverflowError):
         raise _Refused(line, f"cannot read {tag} value {str(node.value)[:40]!r}") from None
     raise _Refused(line, f"tag {node.tag} is not allowed")
+
+
+def plain(node: YNode) -> Any:
+    """The parsed tree as plain Python values, for a schema to validate."""
+    if isinstance(node, YScalar):
+        return node.value
+    if isinstance(node, YSeq):
+        return [plain(item) for item in node.items]
+    return {key: plain(value) for key, value in node.entries.items()}
+
+
+def line_of(root: YMap, loc: Sequence[int | str]) -> int:
+    """The line of the deepest node `loc` reaches (a key's own line for a mapping entry)."""
+    node: YNode = root
+    line = root.line
+    for part in loc:
+        if isinstance(node, YMap) and isinstance(part, str) and part in node.entries:
+            line = node.key_lines[part]
+            node = node.entries[part]
+        elif isinstance(node, YSeq) and isinstance(part, int) and 0 <= part < len(node.items):
+            node = node.items[part]
+            line = node.line
+        else:
+            break
+    return line

@@ -24,7 +24,15 @@ from pydantic import ValidationError
 
 from chengxin.catalog.schema import Catalog
 from chengxin.catalog.vocab import Category
-from chengxin.catalog.yamlsource import CatalogError, YMap, YNode, YScalar, YSeq, parse_yaml
+from chengxin.catalog.yamlsource import (
+    CatalogError,
+    YMap,
+    YScalar,
+    YSeq,
+    line_of,
+    parse_yaml,
+    plain,
+)
 from chengxin.errors import ConfigError
 from chengxin.lists.rules import ListKind
 from chengxin.lists.types import ListTypes
@@ -94,40 +102,16 @@ class _Placed:
 
     @property
     def where(self) -> str:
-        return f"{self.source.name}:{_line(self.root, ['measures', self.index])}"
+        return f"{self.source.name}:{line_of(self.root, ['measures', self.index])}"
 
     def at(self, field: str) -> str:
         """`file:line: measures[i](CODE).field` of one of its fields."""
-        line = _line(self.root, ["measures", self.index, field])
+        line = line_of(self.root, ["measures", self.index, field])
         path = f"measures[{self.index}]({self.measure.code}).{field}"
         return f"{self.source.name}:{line}: {path}"
 
 
 # --- one file --------------------------------------------------------------------------------
-
-
-def _plain(node: YNode) -> Any:
-    if isinstance(node, YScalar):
-        return node.value
-    if isinstance(node, YSeq):
-        return [_plain(item) for item in node.items]
-    return {key: _plain(value) for key, value in node.entries.items()}
-
-
-def _line(root: YMap, loc: Loc) -> int:
-    """The line of the deepest node `loc` reaches (a key's own line for a mapping entry)."""
-    node: YNode = root
-    line = root.line
-    for part in loc:
-        if isinstance(node, YMap) and isinstance(part, str) and part in node.entries:
-            line = node.key_lines[part]
-            node = node.entries[part]
-        elif isinstance(node, YSeq) and isinstance(part, int) and 0 <= part < len(node.items):
-            node = node.items[part]
-            line = node.line
-        else:
-            break
-    return line
 
 
 class _Problems:
@@ -157,7 +141,7 @@ class _Problems:
         return out or "(file)"
 
     def add(self, loc: Loc, reason: str) -> None:
-        self.found.append(f"{self.file}:{_line(self.root, loc)}: {self.path(loc)}: {reason}")
+        self.found.append(f"{self.file}:{line_of(self.root, loc)}: {self.path(loc)}: {reason}")
 
 
 def _echo(error: Any, errors: Sequence[Any]) -> bool:
@@ -189,7 +173,7 @@ def read_file(
         return []
     found = _Problems(source.name, root)
     try:
-        parsed = MeasureFile.model_validate(_plain(root))
+        parsed = MeasureFile.model_validate(plain(root))
     except ValidationError as exc:
         errors = exc.errors()
         for error in errors:

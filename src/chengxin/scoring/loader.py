@@ -17,13 +17,19 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from chengxin.catalog.schema import Catalog
 from chengxin.catalog.vocab import Category, FieldType, Severity
-from chengxin.catalog.yamlsource import CatalogError, YMap, YNode, YScalar, YSeq, parse_yaml
+from chengxin.catalog.yamlsource import (
+    CatalogError,
+    YMap,
+    line_of,
+    parse_yaml,
+    plain,
+)
 from chengxin.errors import ConfigError
 from chengxin.records.models import RecordStatus
 from chengxin.scoring.model import (
@@ -142,30 +148,6 @@ class SourceFile:
     shipped: bool
 
 
-def _plain(node: YNode) -> Any:
-    if isinstance(node, YScalar):
-        return node.value
-    if isinstance(node, YSeq):
-        return [_plain(item) for item in node.items]
-    return {key: _plain(value) for key, value in node.entries.items()}
-
-
-def _line(root: YMap, loc: Sequence[int | str]) -> int:
-    """The line of the deepest node `loc` reaches (a key's own line for a mapping entry)."""
-    node: YNode = root
-    line = root.line
-    for part in loc:
-        if isinstance(node, YMap) and isinstance(part, str) and part in node.entries:
-            line = node.key_lines[part]
-            node = node.entries[part]
-        elif isinstance(node, YSeq) and isinstance(part, int) and 0 <= part < len(node.items):
-            node = node.items[part]
-            line = node.line
-        else:
-            break
-    return line
-
-
 def _path(loc: Sequence[int | str]) -> str:
     out = ""
     for part in loc:
@@ -179,7 +161,7 @@ class _Problems:
         self.found: list[str] = []
 
     def add(self, loc: Sequence[int | str], reason: str) -> None:
-        self.found.append(f"{self.file}:{_line(self.root, loc)}: {_path(loc)}: {reason}")
+        self.found.append(f"{self.file}:{line_of(self.root, loc)}: {_path(loc)}: {reason}")
 
 
 def _pydantic_problem(problems: _Problems, loc: Sequence[int | str], message: str) -> None:
@@ -198,7 +180,7 @@ def parse_model(source: SourceFile, catalog: Catalog) -> ScoreModel:
         raise ScoreModelError([str(p) for p in exc.problems]) from None
     problems = _Problems(source.name, root)
     try:
-        parsed = _File.model_validate(_plain(root))
+        parsed = _File.model_validate(plain(root))
     except ValidationError as exc:
         for error in exc.errors():
             _pydantic_problem(problems, error["loc"], error["msg"])
