@@ -40,7 +40,7 @@ from chengxin.requesters.api import router as requesters_router
 from chengxin.runtime import Runtime
 from chengxin.scoring.api import router as score_router
 from chengxin.tipoffs import api as tipoffs_api
-from chengxin.web import tipoff_pages
+from chengxin.web import portal_filing, tipoff_pages
 from chengxin.web.site import install as install_pages
 
 log = logging.getLogger("chengxin.http")
@@ -205,6 +205,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             **dict.fromkeys(disputes_api.UPLOAD_PATHS, disputes_api.UPLOAD_LIMIT),
             **tipoffs_api.UPLOADS,
             **tipoff_pages.UPLOADS,
+            **portal_filing.UPLOADS,
         },
         other_bytes=1024 * 1024,
     )

@@ -141,6 +141,7 @@ def all_models_metadata() -> MetaData:
     import chengxin.reports.models  # noqa: PLC0415
     import chengxin.requesters.models  # noqa: PLC0415
     import chengxin.scoring.models  # noqa: PLC0415
-    import chengxin.tipoffs.models  # noqa: F401, PLC0415
+    import chengxin.tipoffs.models  # noqa: PLC0415
+    import chengxin.typicalcases.models  # noqa: F401, PLC0415
 
     return Base.metadata

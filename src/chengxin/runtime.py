@@ -1,6 +1,8 @@
 """What a running node holds: settings, database, keys, catalog and clock, built once.
 
-The API app and the CLI both start from here, so they see the same configuration.
+The API app and the CLI both start from here, so they see the same configuration. The catalog
+and the measures can be loaded again into a running process (`reload_rules`), only when they,
+and the score models that rest on the catalog, check out.
 """
 
 from __future__ import annotations
@@ -14,16 +16,62 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.catalog.loader import load_catalog
 from chengxin.catalog.schema import Catalog
+from chengxin.catalog.yamlsource import CatalogError
 from chengxin.clock import Clock, system_clock
 from chengxin.db import make_engine, session_factory
 from chengxin.disputes.config import DisputeContext, shipped_rules
+from chengxin.errors import ConfigError
 from chengxin.keys import KeyRing, load_key_file
 from chengxin.lists.types import shipped_types
-from chengxin.measures.loader import load_measures
+from chengxin.measures.loader import MeasuresError, load_measures
 from chengxin.measures.types import Measures
+from chengxin.scoring.loader import ScoreModelError, load_models
 from chengxin.settings import Settings
 from chengxin.workdays.loader import load_calendar
 from chengxin.workdays.rules import Calendar
+
+
+@dataclass(frozen=True)
+class RulesCheck:
+    """The catalog and measures of the configured folders, loaded and checked as start-up loads
+    them (the checks of `chengxin catalog validate` and `chengxin measures validate`, and the
+    score models against the catalog). `problems`: part → every problem, `file:line: …`."""
+
+    catalog: Catalog | None
+    measures: Measures | None
+    problems: dict[str, tuple[str, ...]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _problems(exc: ConfigError) -> tuple[str, ...]:
+    if isinstance(exc, CatalogError):
+        return tuple(str(p) for p in exc.problems)
+    if isinstance(exc, MeasuresError | ScoreModelError):
+        return exc.problems
+    return (str(exc),)  # a folder that cannot be read
+
+
+def check_rules(settings: Settings) -> RulesCheck:
+    """Load the shipped catalog and measures plus the operator's folders, report every problem;
+    the measures are checked against the catalog just loaded (as a restart would load them)."""
+    try:
+        catalog = load_catalog(settings.catalog_dir)
+    except ConfigError as exc:
+        return RulesCheck(None, None, {"catalog": _problems(exc)})
+    problems: dict[str, tuple[str, ...]] = {}
+    measures = None
+    try:
+        measures = load_measures(catalog, shipped_types(), settings.measures_dir)
+    except ConfigError as exc:
+        problems["measures"] = _problems(exc)
+    try:
+        load_models(settings.scoring_dir, catalog)
+    except ConfigError as exc:
+        problems["score models"] = _problems(exc)
+    return RulesCheck(catalog, measures, problems)
 
 
 @dataclass
@@ -58,6 +106,18 @@ class Runtime:
     @cached_property
     def measures(self) -> Measures:
         return load_measures(self.catalog, shipped_types(), self.settings.measures_dir)
+
+    def reload_rules(self) -> RulesCheck:
+        """Load the catalog and measures again from their folders and use them from now on in
+        this process, if everything checks out; otherwise nothing changes. Requests already
+        running finish with what they read. Other processes load theirs at their restart."""
+        check = check_rules(self.settings)
+        if check.ok and check.catalog is not None and check.measures is not None:
+            # The cached values are replaced together; the disputes context holds the catalog,
+            # so it is built again at its next use.
+            self.__dict__.update(catalog=check.catalog, measures=check.measures)
+            self.__dict__.pop("disputes", None)
+        return check
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -30,7 +30,7 @@ LOGGED_IN = {Role.CITIZEN, Role.REVIEWER, Role.OPERATOR, Role.AUDITOR}
 # Routes that are not part of the API: the health check, and the public pages (tests/web walks
 # them). Any other page must declare its permission like an API route, and is checked.
 UNGUARDED = {"/healthz"}
-PUBLIC_PAGES = ("/", "/public/lists", "/knowledge", "/tipoffs/")
+PUBLIC_PAGES = ("/", "/public/lists", "/public/cases", "/knowledge", "/tipoffs/")
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chengxin.catalog.loader import load_catalog
 from chengxin.collection.models import Batch, Source
 from chengxin.demo.access import load_access_demo
+from chengxin.demo.cases import load_cases_demo
 from chengxin.demo.measures import load_checks_demo
 from chengxin.demo.service import load_demo
 from chengxin.keys import KeyRing
@@ -22,6 +23,8 @@ from chengxin.measures.models import Check, CheckFeedback, CheckResult
 from chengxin.queries.register import list_register
 from chengxin.queries.rules import Outcome
 from chengxin.records.models import Record
+from chengxin.typicalcases.models import TypicalCase
+from chengxin.typicalcases.service import published_cases
 
 
 def test_demo_records_from_six_sources_are_all_accepted(
@@ -81,3 +84,17 @@ def test_r6_4_the_demo_department_checks_two_people_and_gives_feedback(
         assert sorted(given) == sorted(effects)  # one feedback for each check
         channels = [q.channel for q, _code in list_register(session)]
         assert channels.count("check") == 2
+
+
+def test_r7_1_the_demo_publishes_one_consented_typical_case_and_asks_for_another(
+    sessions: sessionmaker[Session], keys: KeyRing, now: dt.datetime
+) -> None:
+    load_demo(sessions, keys, load_catalog(), now, people=60, seed=5)
+    assert load_cases_demo(sessions, keys, now) == 2
+    assert load_cases_demo(sessions, keys, now) == 0  # once
+    with sessions() as session:
+        states = sorted(str(s) for s in session.scalars(select(TypicalCase.state)))
+        shown, total = published_cases(session, now.date(), kind=None, page=1)
+    assert states == ["asked", "published"]
+    assert total == 1
+    assert shown[0].consent_ledger_index is not None

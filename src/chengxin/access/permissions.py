@@ -43,6 +43,7 @@ class Permission(StrEnum):
     LISTS_MANAGE = "admin:lists:write"  # the platform's side of listing and removal
     LISTS_READ = "admin:lists:read"
     OWN_SCORE = "own:score:write"  # opt in or out of the integrity score, see its breakdown
+    OWN_CASES = "own:cases:write"  # consent to, decline or withdraw a typical case about me
     OWN_RECORDS_WRITE = "own:records:write"  # a source sends its records
     OWN_QUALITY_READ = "own:quality:read"  # a source's own data-quality figures
     PERSON_RECORDS_QUERY = "person:records:query"  # read a person's records with consent or basis
@@ -55,8 +56,10 @@ class Permission(StrEnum):
     TIPOFFS_READ = "admin:tipoffs:read"  # the triage queue, a tip-off's texts and evidence
     REGISTER_READ = "audit:queries:read"  # review the query register and its flags
     CONSOLE_READ = "admin:console:read"  # the operator console's pages and dashboard
+    CASES_MANAGE = "admin:cases:write"  # write typical cases, ask consent, publish, retire
     IDENTITY_REVIEW = "admin:identity:decide"
     SOURCES_MANAGE = "admin:sources:write"
+    CATALOG_RELOAD = "admin:catalog:write"  # load the catalog and measures again (console)
     REQUESTERS_READ = "admin:requesters:read"
     REQUESTERS_MANAGE = "admin:requesters:write"  # registry, staff, keys, violations, blacklist
     ACCOUNTS_MANAGE = "admin:accounts:write"
@@ -86,6 +89,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.OWN_DISPUTES_WRITE,
         Permission.OWN_LISTING_ANSWER,
         Permission.OWN_SCORE,
+        Permission.OWN_CASES,
     },
     Role.REQUESTER: _PUBLIC | {Permission.PERSON_RECORDS_QUERY},
     Role.DEPARTMENT: _PUBLIC
@@ -118,11 +122,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.COMMITMENTS_READ,
         Permission.TIPOFFS_MANAGE,
         Permission.TIPOFFS_READ,
+        Permission.CASES_MANAGE,
     },
     Role.OPERATOR: _PUBLIC
     | {
         Permission.CONSOLE_READ,
         Permission.SOURCES_MANAGE,
+        Permission.CATALOG_RELOAD,
         Permission.LISTS_MANAGE,
         Permission.LISTS_READ,
         Permission.STAFF_NOTICES,
@@ -137,6 +143,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.COMMITMENTS_READ,
         Permission.TIPOFFS_MANAGE,
         Permission.TIPOFFS_READ,
+        Permission.CASES_MANAGE,
     },
     Role.AUDITOR: _PUBLIC
     | {

@@ -1,7 +1,8 @@
 """Catalog routes (R-2.1): the items in force on a date, and one item with all its versions.
 
-The catalog is the one the app factory loaded into `app.state.catalog`. "Today" is the date in
-China by the clock of `app.state.runtime` (or `app.state.clock`), so tests can fix it.
+The catalog is the node runtime's (`app.state.runtime`, reloaded by the console), else the one in
+`app.state.catalog`. "Today" is the date in China by the clock of `app.state.runtime` (or
+`app.state.clock`), so tests can fix it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ router = APIRouter(
 
 
 def get_catalog(request: Request) -> Catalog:
-    catalog = getattr(request.app.state, "catalog", None)
+    runtime = getattr(request.app.state, "runtime", None)
+    catalog = (
+        runtime.catalog if runtime is not None else getattr(request.app.state, "catalog", None)
+    )
     if not isinstance(catalog, Catalog):
         raise ConfigError("the catalog is not loaded", rule="catalog")
     return catalog

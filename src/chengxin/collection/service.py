@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -135,10 +135,29 @@ def batch_receipt(session: Session, batch_id: uuid.UUID, source_id: uuid.UUID | 
     return receipt_of(batch, source.code)
 
 
-def batch_errors(session: Session, batch_id: uuid.UUID) -> Iterator[BatchError]:
-    yield from session.scalars(
-        select(BatchError).where(BatchError.batch_id == batch_id).order_by(BatchError.row_number)
+def recent_batches(
+    session: Session, *, source_id: uuid.UUID | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Receipt], int]:
+    """Receipts newest first (one page of them) and how many there are in all."""
+    where = [] if source_id is None else [Batch.source_id == source_id]
+    total = session.scalar(select(func.count()).select_from(Batch).where(*where)) or 0
+    query = (
+        select(Batch, Source.code)
+        .join(Source, Source.id == Batch.source_id)
+        .where(*where)
+        .order_by(Batch.received_at.desc(), Batch.id)
+        .limit(limit)
+        .offset(offset)
     )
+    return [receipt_of(batch, code) for batch, code in session.execute(query)], total
+
+
+def batch_errors(
+    session: Session, batch_id: uuid.UUID, *, limit: int | None = None, offset: int = 0
+) -> Iterator[BatchError]:
+    query = select(BatchError).where(BatchError.batch_id == batch_id)
+    query = query.order_by(BatchError.row_number, BatchError.id).offset(offset).limit(limit)
+    yield from session.scalars(query)
 
 
 def errors_csv(errors: Iterator[BatchError]) -> str:

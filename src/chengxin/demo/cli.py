@@ -8,6 +8,7 @@ import typer
 
 from chengxin.cli_support import runtime
 from chengxin.demo.access import load_access_demo
+from chengxin.demo.cases import load_cases_demo
 from chengxin.demo.measures import load_checks_demo
 from chengxin.demo.service import load_demo
 
@@ -20,8 +21,8 @@ def demo(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Skip if subjects exist.")] = False,
 ) -> None:
     """Create synthetic people, organisations, links, occupations and records from six sources
-    (deterministic per seed), three requesters, a consent, three registered queries and two
-    checks of reward and punishment measures by a department."""
+    (deterministic per seed), three requesters, a consent, three registered queries, two
+    checks of reward and punishment measures by a department and two typical cases."""
     rt = runtime()
     result = load_demo(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), people=people, seed=seed, if_empty=if_empty
@@ -34,9 +35,10 @@ def demo(
         origin=rt.settings.ledger_origin,
     )  # fmt: skip
     checks = load_checks_demo(rt.sessions, rt.keys, rt.catalog, rt.measures, rt.clock())
+    cases = load_cases_demo(rt.sessions, rt.keys, rt.clock())
     typer.echo(
         f"demo data: {result.people} people, {result.organisations} organisations, "
         f"{result.links} links, {result.occupations} occupations, {result.records} records, "
         f"{access.requesters} requesters, {access.queries} registered queries, "
-        f"{checks} measure checks"
+        f"{checks} measure checks, {cases} typical cases"
     )

@@ -8,17 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from chengxin.access.deps import allowed, own_subject
 from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.clock import china_today
 from chengxin.disputes import objections, repairs
-from chengxin.disputes.attachments import MAX_BYTES, MAX_FILES, Evidence, check_files
-from chengxin.disputes.models import Objection, RepairCase
+from chengxin.disputes.attachments import MAX_BYTES, MAX_FILES, read_files
+from chengxin.disputes.cases import cases_of
 from chengxin.disputes.views import CaseOut, case_view
-from chengxin.errors import TooLarge
 from chengxin.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1/me", tags=["disputes"])
@@ -41,18 +39,6 @@ class ExplanationOut(BaseModel):
 
 def _person(principal: Principal) -> uuid.UUID:
     return own_subject(principal, "objections, repairs and explanations")
-
-
-def read_files(files: list[UploadFile]) -> list[Evidence]:
-    if len(files) > MAX_FILES:
-        return check_files([("", b"")] * len(files))  # refuses: too many
-    loaded = []
-    for upload in files:
-        data = upload.file.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise TooLarge(f"is larger than {MAX_BYTES} bytes", field="files", rule="max-bytes")
-        loaded.append((upload.filename or "evidence", data))
-    return check_files(loaded)
 
 
 @router.post("/objections", status_code=201, response_model=CaseOut, summary="Object to a record")
@@ -100,12 +86,7 @@ def my_cases(request: Request, principal: Person) -> list[CaseOut]:
     rt = runtime_of(request)
     today = china_today(rt.clock())
     with rt.sessions() as session:
-        subject = _person(principal)
-        found: list[Objection | RepairCase] = [
-            *session.scalars(select(Objection).where(Objection.subject_id == subject)),
-            *session.scalars(select(RepairCase).where(RepairCase.subject_id == subject)),
-        ]
-        found.sort(key=lambda c: c.filed_at, reverse=True)
+        found = cases_of(session, _person(principal))
         return [case_view(session, rt.keys, case, today) for case in found]
 
 

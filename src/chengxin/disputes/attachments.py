@@ -1,9 +1,12 @@
 """Evidence files: PDF, JPEG or PNG, recognised by their content (never by name or declared type),
-size-limited. Pure."""
+size-limited; and `read_files`, which reads uploads for the API and the pages alike without
+reading past the limit. No framework: an upload is anything with a name and a binary file."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import BinaryIO, Protocol
 
 from chengxin.errors import InvalidInput, TooLarge
 
@@ -41,3 +44,27 @@ def check_files(files: list[tuple[str, bytes]], field: str = "files") -> list[Ev
     if len(files) > MAX_FILES:
         raise InvalidInput(f"at most {MAX_FILES} files", field=field, rule="max-files")
     return [check_file(name, data, f"{field}[{i}]") for i, (name, data) in enumerate(files)]
+
+
+class Upload(Protocol):
+    """What `read_files` needs of an uploaded file (FastAPI's `UploadFile` is one)."""
+
+    @property
+    def filename(self) -> str | None: ...
+
+    @property
+    def file(self) -> BinaryIO: ...
+
+
+def read_files(files: Sequence[Upload]) -> list[Evidence]:
+    """The uploads checked as evidence; a file over the limit is refused as soon as its limit is
+    passed, before the rest of it is read."""
+    if len(files) > MAX_FILES:
+        return check_files([("", b"")] * len(files))  # refuses: too many
+    loaded = []
+    for upload in files:
+        data = upload.file.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise TooLarge(f"is larger than {MAX_BYTES} bytes", field="files", rule="max-bytes")
+        loaded.append((upload.filename or "evidence", data))
+    return check_files(loaded)

@@ -9,7 +9,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from chengxin.disputes.attachments import Evidence
@@ -152,3 +152,13 @@ def tell(
         body_en=f"{en}. Case {case.id}.",
         ref=str(case.id),
     )
+
+
+def cases_of(session: Session, subject_id: uuid.UUID) -> list[Case]:
+    """A person's objections and repair applications, newest first."""
+    found: list[Case] = [
+        *session.scalars(select(Objection).where(Objection.subject_id == subject_id)),
+        *session.scalars(select(RepairCase).where(RepairCase.subject_id == subject_id)),
+    ]
+    found.sort(key=lambda c: c.filed_at, reverse=True)
+    return found

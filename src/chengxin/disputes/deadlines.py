@@ -48,14 +48,18 @@ def case_queue(
     *,
     kind: CaseKind | None = None,
     source_id: uuid.UUID | None = None,
+    state: str | None = None,
     limit: int = 200,
 ) -> list[CaseRow]:
-    """Open cases, the most urgent first (overdue ones lead)."""
+    """Open cases, the most urgent first (overdue ones lead); `state` keeps one open state."""
     rows: list[CaseRow] = []
     for model, open_states, case_kind in KINDS:
         if kind is not None and kind is not case_kind:
             continue
-        query = select(model).where(model.state.in_(open_states))
+        wanted = open_states if state is None else open_states & {state}
+        if not wanted:
+            continue
+        query = select(model).where(model.state.in_(wanted))
         if source_id is not None:
             query = query.where(model.source_id == source_id)
         cases: list[Objection | RepairCase] = list(

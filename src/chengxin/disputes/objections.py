@@ -83,6 +83,11 @@ def _deadline(
     )
 
 
+def check_reason(reason: str) -> str:
+    """An objection's reasons, trimmed: 5 to 2,000 characters (forms check it before filing)."""
+    return clean_text(reason, "reason", minimum=5)
+
+
 def file_objection(
     session: Session,
     ctx: DisputeContext,
@@ -97,7 +102,7 @@ def file_objection(
     """A person (or their agent) objects to one of their records. From now on the record shows as
     under objection (异议处理中) wherever it appears."""
     keys, calendar, limits = ctx.keys, ctx.calendar, ctx.rules.objections
-    text = clean_text(reason, "reason", minimum=5)
+    text = check_reason(reason)
     record = _record_of(session, subject_id, record_id)
     if record.status == RecordStatus.REVOKED:
         raise InvalidInput("the record was revoked", field="record_id", rule="revoked")

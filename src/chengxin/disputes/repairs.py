@@ -102,6 +102,56 @@ def repair_facts(
     )
 
 
+def evidence_kinds(evidence: list[str]) -> list[EvidenceKind]:
+    """The corrective actions an application names: at least one, each a known kind."""
+    kinds = []
+    for raw in evidence:
+        try:
+            kinds.append(EvidenceKind(raw))
+        except ValueError:
+            allowed = ", ".join(e.value for e in EvidenceKind)
+            raise InvalidInput(f"must be among {allowed}", field="evidence", rule="enum") from None
+    if not kinds:
+        raise InvalidInput("name at least one corrective action", field="evidence", rule="required")
+    return kinds
+
+
+def check_statement(statement: str) -> str:
+    """What the applicant did to correct the conduct: 5 to 2,000 characters."""
+    return clean_text(statement, "statement", minimum=5)
+
+
+def check_commitment(commitment: str) -> str:
+    """The credit commitment (信用承诺书): 10 to 2,000 characters."""
+    return clean_text(commitment, "commitment", minimum=10)
+
+
+def repair_unmet(
+    rules: DisputeRules, record: Record, today: dt.date
+) -> tuple[RepairRuleSet, list[str]]:
+    """The regime a record is judged by, and the conditions an application would fail today.
+    The applicant's own part (obligations performed, a commitment signed) is taken as given, as
+    an application gives it; the source checks it when it decides."""
+    rule_set = _rules_for(rules, record)
+    facts = repair_facts(
+        record, obligations_performed=True, commitment_signed=True, legal_bar=False
+    )
+    return rule_set, unmet_conditions(rule_set, facts, today)
+
+
+def open_repair_records(session: Session, record_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these records have a repair application open now."""
+    if not record_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(RepairCase.record_id).where(
+                RepairCase.record_id.in_(record_ids), RepairCase.state.in_(REPAIR_OPEN)
+            )
+        )
+    )
+
+
 def apply_repair(
     session: Session,
     ctx: DisputeContext,
@@ -118,25 +168,12 @@ def apply_repair(
     """Apply to repair a bad record. Refused at once, naming the condition, when the regime in
     force on the record's decision date does not allow it yet."""
     keys, calendar, rules = ctx.keys, ctx.calendar, ctx.rules
-    kinds = []
-    for raw in evidence:
-        try:
-            kinds.append(EvidenceKind(raw))
-        except ValueError:
-            allowed = ", ".join(e.value for e in EvidenceKind)
-            raise InvalidInput(f"must be among {allowed}", field="evidence", rule="enum") from None
-    if not kinds:
-        raise InvalidInput("name at least one corrective action", field="evidence", rule="required")
-    text = clean_text(statement, "statement", minimum=5)
-    promise = clean_text(commitment, "commitment", minimum=10)
+    kinds = evidence_kinds(evidence)
+    text, promise = check_statement(statement), check_commitment(commitment)
     record = session.get(Record, record_id)
     if record is None or record.subject_id != subject_id:
         raise NotFound("no record of yours has this id", field="record_id")
-    rule_set = _rules_for(rules, record)
-    facts = repair_facts(
-        record, obligations_performed=True, commitment_signed=True, legal_bar=False
-    )
-    unmet = unmet_conditions(rule_set, facts, china_today(now))
+    rule_set, unmet = repair_unmet(rules, record, china_today(now))
     if unmet:
         raise InvalidInput(
             f"{UNMET_MESSAGES[unmet[0]]} ({rule_set.name})", field="record_id", rule=unmet[0]

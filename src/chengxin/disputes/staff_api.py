@@ -16,10 +16,11 @@ from chengxin.access.principal import Principal
 from chengxin.clock import china_today
 from chengxin.disputes import api as disputes_api
 from chengxin.disputes import objections, repairs
+from chengxin.disputes.attachments import read_files
 from chengxin.disputes.deadlines import case_queue
 from chengxin.disputes.models import CaseKind, Objection, RepairCase
 from chengxin.disputes.rules import ObjectionEvent
-from chengxin.disputes.views import CaseOut, case_view
+from chengxin.disputes.views import CaseOut, case_view, find_case
 from chengxin.errors import InvalidInput, NotFound
 from chengxin.identity.service import find_person
 from chengxin.runtime import Runtime, runtime_of
@@ -59,12 +60,6 @@ class DecisionIn(BaseModel):
     legal_bar: bool = Field(default=False, description="Another law bars repair")
 
 
-def _case(session: Any, kind: CaseKind, case_id: uuid.UUID) -> Objection | RepairCase:
-    if kind is CaseKind.OBJECTION:
-        return session.get_one(Objection, case_id)  # type: ignore[no-any-return]
-    return session.get_one(RepairCase, case_id)  # type: ignore[no-any-return]
-
-
 def _view(rt: Runtime, session: Any, case: Objection | RepairCase) -> CaseOut:
     return case_view(session, rt.keys, case, china_today(rt.clock()))
 
@@ -80,7 +75,7 @@ def queue(
     today = china_today(rt.clock())
     with rt.sessions() as session:
         rows = case_queue(session, today, kind=kind, limit=limit)
-        return [_view(rt, session, _case(session, r.kind, r.id)) for r in rows]
+        return [_view(rt, session, find_case(session, r.kind, r.id)) for r in rows]
 
 
 @router.get("/source/disputes", response_model=list[CaseOut], summary="Cases awaiting my source")
@@ -89,7 +84,7 @@ def source_queue(request: Request, principal: Source) -> list[CaseOut]:
     today = china_today(rt.clock())
     with rt.sessions() as session:
         rows = case_queue(session, today, source_id=source_of(principal))
-        return [_view(rt, session, _case(session, r.kind, r.id)) for r in rows]
+        return [_view(rt, session, find_case(session, r.kind, r.id)) for r in rows]
 
 
 @router.post("/objections/{case_id}/accept", response_model=CaseOut, summary="Accept a filing")
@@ -217,7 +212,7 @@ def post_agent_objection(  # noqa: PLR0917  (form fields are parameters)
     the files; the case is the person's, and they are told at each step as usual."""
     rt = runtime_of(request)
     now = rt.clock()
-    evidence = disputes_api.read_files(files)
+    evidence = read_files(files)
     if not evidence:
         raise InvalidInput("the written authorisation (授权委托书) must be attached",
                            field="files", rule="authorisation")  # fmt: skip

@@ -3,6 +3,7 @@ entitled to the case (the person, the platform's staff, the source that must ans
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengxin.disputes.models import CaseFile, CaseKind, CaseStep, Objection, RepairCase
+from chengxin.errors import NotFound
 from chengxin.keys import KeyRing
 from chengxin.records.models import Record
 from chengxin.sealed import unseal
@@ -27,6 +29,7 @@ class StepOut(BaseModel):
 
 
 class FileOut(BaseModel):
+    id: uuid.UUID
     name: str
     media_type: str
     size: int
@@ -81,8 +84,8 @@ def case_view(
         deadline_provisional=case.deadline_provisional,
         overdue=case.deadline is not None and case.deadline < today,
         decided_at=case.decided_at, reason=reason, evidence=evidence, rule_set=rule_set,
-        files=[FileOut(name=f.name, media_type=f.media_type, size=f.size, sha256=f.sha256)
-               for f in files],
+        files=[FileOut(id=f.id, name=f.name, media_type=f.media_type, size=f.size,
+                       sha256=f.sha256) for f in files],
         steps=[
             StepOut(
                 event=s.event, from_state=s.from_state, to_state=s.to_state, at=s.at,
@@ -93,3 +96,26 @@ def case_view(
             for s in steps
         ],
     )  # fmt: skip
+
+
+def find_case(session: Session, kind: CaseKind, case_id: uuid.UUID) -> Objection | RepairCase:
+    """A case of either kind by its id (for the platform's staff, who see every case)."""
+    case: Objection | RepairCase | None = (
+        session.get(Objection, case_id)
+        if kind is CaseKind.OBJECTION
+        else session.get(RepairCase, case_id)
+    )
+    if case is None:
+        raise NotFound(f"no {kind} has this id", field="case_id")
+    return case
+
+
+def case_file(
+    session: Session, keys: KeyRing, *, kind: CaseKind, case_id: uuid.UUID, file_id: uuid.UUID
+) -> tuple[CaseFile, bytes]:
+    """One evidence file of a case, opened (another case's file id is not confirmed)."""
+    found = session.get(CaseFile, file_id)
+    if found is None or found.case_kind != kind or found.case_id != case_id:
+        raise NotFound("no file of this case has this id", field="file_id")
+    text = unseal(keys, "case_files", "content_enc", found.id, found.content_enc)
+    return found, base64.b64decode(text)

@@ -96,7 +96,7 @@ def reviews(
             "submitted_by": c.submitted_by,
             "opened_at": c.opened_at.isoformat(),
             "waiting_data": c.payload is not None,
-            "held_row": _held_row(c.payload),
+            "held_row": c.held_row,
         }
         for c in cases
     ]
@@ -112,13 +112,6 @@ def reviews(
             f"{r['id']}  {r['state']:<12} on file {r['name_on_file']}  incoming "
             f"{r['incoming_name']}  from {r['submitted_by']}  {r['opened_at']}{where}"
         )
-
-
-def _held_row(payload: dict[str, object] | None) -> dict[str, object] | None:
-    """Where the data a case holds came from (batch, row, item), without the data itself."""
-    if not payload or "batch" not in payload:
-        return None
-    return {k: payload.get(k) for k in ("source", "batch", "row", "item")}
 
 
 @identity_app.command("decide")

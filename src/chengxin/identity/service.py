@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -241,15 +241,45 @@ class ReviewView:
     payload: dict[str, Any] | None
     decided_by: str | None
     decision_reason: str | None
+    decided_at: dt.datetime | None = None
+
+    @property
+    def held_row(self) -> dict[str, Any] | None:
+        """Where the data the case holds came from (source, batch, row, item), without the data
+        itself; None when it holds no batch row."""
+        if not self.payload or "batch" not in self.payload:
+            return None
+        return {k: self.payload.get(k) for k in ("source", "batch", "row", "item")}
 
 
 def list_reviews(
-    session: Session, keys: KeyRing, state: ReviewState | None = ReviewState.PENDING
+    session: Session,
+    keys: KeyRing,
+    state: ReviewState | None = ReviewState.PENDING,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[ReviewView]:
-    query = select(IdentityReview).order_by(IdentityReview.opened_at)
+    """Cases oldest first (the longest waiting lead); `limit` and `offset` page them."""
+    query = select(IdentityReview).order_by(IdentityReview.opened_at, IdentityReview.id)
     if state is not None:
         query = query.where(IdentityReview.state == state)
+    query = query.offset(offset).limit(limit)
     return [_review_view(session, keys, r) for r in session.scalars(query)]
+
+
+def count_reviews(session: Session, state: ReviewState | None = ReviewState.PENDING) -> int:
+    query = select(func.count()).select_from(IdentityReview)
+    if state is not None:
+        query = query.where(IdentityReview.state == state)
+    return session.scalar(query) or 0
+
+
+def get_review(session: Session, keys: KeyRing, review_id: uuid.UUID) -> ReviewView:
+    review = session.get(IdentityReview, review_id)
+    if review is None:
+        raise NotFound("no such identity review", field="review_id")
+    return _review_view(session, keys, review)
 
 
 def _review_view(session: Session, keys: KeyRing, review: IdentityReview) -> ReviewView:
@@ -274,6 +304,7 @@ def _review_view(session: Session, keys: KeyRing, review: IdentityReview) -> Rev
         payload=payload,
         decided_by=review.decided_by,
         decision_reason=review.decision_reason,
+        decided_at=review.decided_at,
     )
 
 

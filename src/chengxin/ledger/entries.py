@@ -8,7 +8,16 @@ import uuid
 from typing import Any
 
 KINDS = frozenset(
-    {"query", "record_version", "consent", "requester", "dispute", "listing", "tipoff"}
+    {
+        "query",
+        "record_version",
+        "consent",
+        "requester",
+        "dispute",
+        "listing",
+        "tipoff",
+        "typical_case",
+    }
 )
 SUBJECT_KEY = "subject"  # the subject id an entry is about, if any (redacted for outsiders)
 

@@ -14,7 +14,12 @@ What no local check can catch: a truncation that also removes the later checkpoi
 head. That is what checkpoints held by outsiders and consistency proofs are for.
 
 Read the log in one snapshot (`read_snapshot`): appends committed meanwhile are then not seen
-half-way, and on SQLite the reader does not hold the write lock for the whole run."""
+half-way, and on SQLite the reader does not hold the write lock for the whole run.
+
+`start` verifies the tail only, from a signed checkpoint (the console's bounded run): that
+checkpoint's signature and the stored nodes that give its root, then everything after it as
+above. The entries before it are vouched for by the signed root alone; their bodies are not
+read again."""
 
 from __future__ import annotations
 
@@ -22,20 +27,21 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, create_engine, event, func, or_, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
+from chengxin.errors import NotFound
 from chengxin.keys import KeyRing
 from chengxin.ledger import merkle, note
 from chengxin.ledger.entries import canonical_json
 from chengxin.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
-from chengxin.ledger.service import size
+from chengxin.ledger.service import fetch_nodes, size
+from chengxin.ledger.snapshot import read_snapshot
+
+__all__ = ["VerifyReport", "read_snapshot", "tail_start", "verify_ledger"]
 
 CHUNK = 10_000
 MAX_LEVEL = 63
@@ -47,6 +53,7 @@ class VerifyReport:
     checkpoints: int  # checkpoints that verified
     first_bad_index: int | None
     problem: str | None
+    start: int = 0  # the first entry read (a tail run starts at a checkpoint's size)
 
     @property
     def ok(self) -> bool:
@@ -60,9 +67,9 @@ class _Bad(Exception):
         self.problem = problem
 
 
-def _entries(session: Session) -> Iterator[list[Any]]:
-    """Stored entries in index order, a chunk at a time (keyset pagination)."""
-    last = -1
+def _entries(session: Session, start: int) -> Iterator[list[Any]]:
+    """Stored entries from `start` in index order, a chunk at a time (keyset pagination)."""
+    last = start - 1
     while True:
         chunk = list(
             session.execute(
@@ -76,12 +83,12 @@ def _entries(session: Session) -> Iterator[list[Any]]:
         last = chunk[-1][0]
 
 
-def _checkpoints(session: Session) -> Iterator[Row[int, str, str, str]]:
-    """Checkpoint rows in tree-size order, a chunk at a time (there is one every few seconds
-    while entries arrive, so they are not all held in memory)."""
+def _checkpoints(session: Session, start: int) -> Iterator[Row[int, str, str, str]]:
+    """Checkpoint rows of size `start` and up in tree-size order, a chunk at a time (there is
+    one every few seconds while entries arrive, so they are not all held in memory)."""
     columns = (LedgerCheckpoint.tree_size, LedgerCheckpoint.root_hash, LedgerCheckpoint.note,
                LedgerCheckpoint.signature)  # fmt: skip
-    last: int | None = None
+    last: int | None = start - 1 if start else None
     while True:
         query = select(*columns).order_by(LedgerCheckpoint.tree_size).limit(CHUNK)
         if last is not None:
@@ -163,14 +170,25 @@ def _check_checkpoint(
 class _Walk:
     """The state of one pass over the log: the tree's right frontier and the next checkpoint."""
 
-    def __init__(self, session: Session, keys: KeyRing, origin: str) -> None:
+    def __init__(self, session: Session, keys: KeyRing, origin: str, start: int) -> None:
         self.public_key, self.origin = keys.public_key_raw, origin
         self.frontier: dict[merkle.Node, bytes] = {}
-        self.count = 0  # entries that checked out
+        self.count = 0  # entries that checked out (or that a tail run starts after)
         self.good_until = 0  # size of the last checkpoint that verified
         self.done = 0  # checkpoints that verified
-        self._checkpoints = _checkpoints(session)
+        self._checkpoints = _checkpoints(session, start)
         self.next_cp = next(self._checkpoints, None)
+
+    def resume(self, session: Session, start: int) -> None:
+        """Go on from the checkpoint of size `start`, whose root the stored nodes of the tree's
+        frontier there must give (checked with the checkpoint, at the next step)."""
+        if self.next_cp is None or self.next_cp.tree_size != start:
+            raise _Bad(0, f"no checkpoint of size {start} was signed: verify the whole log")
+        try:
+            self.frontier = fetch_nodes(session, merkle.blocks(0, start))
+        except NotFound:
+            raise _Bad(0, f"the stored tree nodes of checkpoint {start} are missing") from None
+        self.count = start
 
     def checkpoints_at_count(self) -> None:
         while self.next_cp is not None and self.next_cp.tree_size <= self.count:
@@ -200,20 +218,35 @@ class _Walk:
         self.count += 1
 
 
-def verify_ledger(session: Session, keys: KeyRing, *, origin: str) -> VerifyReport:
-    """Check the whole log; the first problem found, in index order, is reported."""
-    walk = _Walk(session, keys, origin)
+def verify_ledger(session: Session, keys: KeyRing, *, origin: str, start: int = 0) -> VerifyReport:
+    """Check the whole log, or with `start` (the size of a signed checkpoint) its tail from
+    there; the first problem found, in index order, is reported."""
+    walk = _Walk(session, keys, origin, start)
     try:
+        if start:
+            walk.resume(session, start)
         walk.checkpoints_at_count()
-        for chunk in _entries(session):
+        for chunk in _entries(session, start):
             stored = _stored_nodes(session, walk.count, walk.count + len(chunk))
             for idx, body, leaf_hash in chunk:
                 walk.append(_check_entry(idx, body, leaf_hash, walk.count), stored)
                 walk.checkpoints_at_count()
         _check_ends(session, walk)
     except _Bad as bad:
-        return VerifyReport(walk.count, walk.done, bad.index, bad.problem)
-    return VerifyReport(walk.count, walk.done, None, None)
+        return VerifyReport(max(walk.count - start, 0), walk.done, bad.index, bad.problem, start)
+    return VerifyReport(walk.count - start, walk.done, None, None, start)
+
+
+def tail_start(session: Session, keep: int) -> int:
+    """Where a run reading about `keep` entries starts: the newest signed checkpoint at least
+    `keep` entries behind the head, else the oldest one; 0 (the whole log) when the log is no
+    longer than `keep` or has no checkpoint."""
+    head = size(session)
+    if head <= keep:
+        return 0
+    sizes = LedgerCheckpoint.tree_size
+    behind = session.scalar(select(func.max(sizes)).where(sizes > 0, sizes <= head - keep))
+    return behind or session.scalar(select(func.min(sizes)).where(sizes > 0)) or 0
 
 
 def _check_ends(session: Session, walk: _Walk) -> None:
@@ -239,38 +272,3 @@ def _check_ends(session: Session, walk: _Walk) -> None:
         ).first()  # fmt: skip
         where = f"(level {extra[0]}, index {extra[1]})" if extra else "(unknown)"
         raise _Bad(count, f"tree node {where} lies beyond the {count} entries: left over or forged")
-
-
-@contextmanager
-def read_snapshot(url: str) -> Iterator[Session]:
-    """A read-only session on one consistent snapshot of the database at `url`.
-
-    PostgreSQL: a REPEATABLE READ, READ ONLY transaction. SQLite: a deferred transaction (a WAL
-    read snapshot) on a connection of its own. The usual engine begins every transaction with
-    BEGIN IMMEDIATE, which would keep writers waiting for as long as the verification runs."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, poolclass=NullPool)
-        event.listen(engine, "connect", _sqlite_reader)
-        event.listen(engine, "begin", _sqlite_deferred_begin)
-    else:
-        engine = create_engine(parsed, poolclass=NullPool).execution_options(
-            isolation_level="REPEATABLE READ", postgresql_readonly=True
-        )
-    try:
-        with Session(engine) as session, session.begin():
-            yield session
-    finally:
-        engine.dispose()
-
-
-def _sqlite_reader(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy's begin event issues the BEGIN
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA query_only=ON")
-    cursor.close()
-
-
-def _sqlite_deferred_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")

@@ -15,7 +15,8 @@ from chengxin.access.deps import allowed
 from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.access.ratelimit import RateLimiter
-from chengxin.disputes.api import UPLOAD_LIMIT, read_files
+from chengxin.disputes.api import UPLOAD_LIMIT
+from chengxin.disputes.attachments import read_files
 from chengxin.errors import TooManyRequests
 from chengxin.runtime import runtime_of
 from chengxin.tipoffs import service

@@ -1,107 +1,99 @@
-"""The operator console's dashboard (R-7.3): counts per region and department, read-only, one
-query a table. Departments are the data-providing units (their code); regions their region code.
-Tip-offs count by the region they are about; measures by implementing department."""
+"""The operator console's dashboard (R-7.3): the node's figures in a period and region, read-only.
+Units are the data-providing units (their code) and a unit's region its region code; listings
+count by the designating unit's region, tip-offs by the region they are about, measures by the
+implementing department's region. The figures over time are read in console_series.py."""
 
 from __future__ import annotations
 
-from collections import Counter
+import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from chengxin.catalog.schema import Catalog
-from chengxin.collection.models import Batch, Source
+from chengxin.clock import CHINA_TZ
+from chengxin.collection.models import Source
 from chengxin.disputes.models import Objection, RepairCase
 from chengxin.lists.models import ListEntry
-from chengxin.lists.rules import ListingState
 from chengxin.measures.statistics import MeasureFigures, figures
-from chengxin.records.models import Record
+from chengxin.requesters.models import Requester
 from chengxin.tipoffs.models import Tipoff
+from chengxin.web import console_series as series
+from chengxin.web.console_period import Scope
+from chengxin.web.console_series import Day, in_region, within
 
 
 @dataclass(frozen=True)
-class CaseFigures:
-    region: str
-    source: str
-    filed: int
-    open: int
-    decided: int
-    on_time: int  # decided without ever being flagged overdue
-
-    @property
-    def on_time_rate(self) -> str:
-        return f"{100 * self.on_time / self.decided:.0f}%" if self.decided else "–"
+class ListFigures:
+    region: str  # of the designating unit
+    list_type: str
+    in_effect: int  # on the last day of the period
+    took_effect: int  # in the period
+    removed: int  # in the period
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    records: list[tuple[str, str, str, str, int]]  # region, source, domain, status, count
-    batches: list[tuple[str, str, int, int, int]]  # region, source, batches, rows, refused
-    objections: list[CaseFigures]
-    repairs: list[CaseFigures]
-    lists: list[tuple[str, str, int]]  # region of the designating unit, list type, in effect
-    measures: list[MeasureFigures]
-    tipoffs: list[tuple[str, str, int]]  # region, state, count
+    scope: Scope
+    first_day: dt.date  # of the buckets: the period's start, or the first figure's day
+    records: list[Day]  # key: domain; counts: (records,)
+    batches: list[Day]  # counts: (batches, rows, refused rows)
+    delays: list[tuple[str, str, int, int]]  # region, unit, days late, records
+    objections: tuple[list[Day], list[Day]]  # filed (filed, open), decided (decided, on time)
+    repairs: tuple[list[Day], list[Day]]
+    lists: list[ListFigures]
+    measures: list[tuple[str, MeasureFigures]]  # the department's region, its figures
+    tipoffs: list[tuple[str, str, int]]  # region, state, tip-offs filed
+    units: dict[str, str]  # unit code → name
 
 
-def _records(session: Session, catalog: Catalog) -> list[tuple[str, str, str, str, int]]:
-    counts: Counter[tuple[str, str, str, str]] = Counter()
+def _lists(session: Session, scope: Scope) -> list[ListFigures]:
+    after = dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time(0), tzinfo=CHINA_TZ)
+    in_effect = and_(
+        ListEntry.effective_from <= scope.end,
+        or_(ListEntry.removed_at.is_(None), ListEntry.removed_at >= after),
+        or_(ListEntry.term_end.is_(None), ListEntry.term_end >= scope.end),
+    )
+    took = [ListEntry.effective_from <= scope.end]
+    if scope.start is not None:
+        took.append(ListEntry.effective_from >= scope.start)
     rows = session.execute(
-        select(Source.region_code, Source.code, Record.item_code, Record.item_version,
-               Record.status, func.count())
-        .join(Source, Source.id == Record.source_id)
-        .group_by(Source.region_code, Source.code, Record.item_code, Record.item_version,
-                  Record.status)
-    )  # fmt: skip
-    for region, source, item_code, version, status, count in rows:
-        item = catalog.find(item_code, version)
-        domain = str(item.domain) if item else "?"
-        counts[(region, source, domain, str(status))] += count
-    return sorted((*key, n) for key, n in counts.items())
-
-
-def _cases(session: Session, model: Any) -> list[CaseFigures]:
-    rows = session.execute(
-        select(
-            Source.region_code, Source.code, func.count(),
-            func.count(model.decided_at),
-            func.count(model.decided_at).filter(model.overdue_flagged_at.is_(None)),
-        )
-        .join(Source, Source.id == model.source_id)
-        .group_by(Source.region_code, Source.code)
-        .order_by(Source.region_code, Source.code)
-    )  # fmt: skip
-    return [CaseFigures(region, source, filed, filed - decided, decided, on_time)
-            for region, source, filed, decided, on_time in rows]  # fmt: skip
-
-
-def dashboard(session: Session, catalog: Catalog) -> Dashboard:
-    """All-time figures; periods and charts follow."""
-    batches = session.execute(
-        select(Source.region_code, Source.code, func.count(), func.sum(Batch.rows_total),
-               func.sum(Batch.refused))
-        .join(Source, Source.id == Batch.source_id)
-        .group_by(Source.region_code, Source.code)
-        .order_by(Source.region_code, Source.code)
-    ).all()  # fmt: skip
-    lists = session.execute(
-        select(Source.region_code, ListEntry.list_type, func.count())
+        select(Source.region_code, ListEntry.list_type, func.count().filter(in_effect),
+               func.count().filter(*took),
+               func.count().filter(*within(ListEntry.removed_at, scope)))
         .join(Source, Source.id == ListEntry.source_id)
-        .where(ListEntry.state == ListingState.LISTED)
+        .where(*in_region(Source.region_code, scope))
         .group_by(Source.region_code, ListEntry.list_type)
         .order_by(Source.region_code, ListEntry.list_type)
-    ).all()
+    )  # fmt: skip
+    return [ListFigures(*row) for row in rows if any(row[2:])]
+
+
+def _measures(session: Session, scope: Scope) -> list[tuple[str, MeasureFigures]]:
+    regions = dict(session.execute(select(Requester.code, Requester.region_code)).all())
+    found = figures(session, since=scope.start, until=scope.end)
+    return [(regions.get(m.department, ""), m) for m in found
+            if regions.get(m.department, "").startswith(scope.region)]  # fmt: skip
+
+
+def dashboard(session: Session, catalog: Catalog, scope: Scope) -> Dashboard:
+    records = series.records(session, catalog, scope)
+    batches = series.batches(session, scope)
+    objections = series.cases(session, Objection, scope)
+    repairs = series.cases(session, RepairCase, scope)
     tipoffs = session.execute(
         select(Tipoff.region_code, Tipoff.state, func.count())
+        .where(*within(Tipoff.filed_at, scope), *in_region(Tipoff.region_code, scope))
         .group_by(Tipoff.region_code, Tipoff.state)
         .order_by(Tipoff.region_code, Tipoff.state)
     ).all()
+    days = [d.day for found in (records, batches, *objections, *repairs) for d in found]
+    first = scope.start or min(days, default=scope.end)
     return Dashboard(
-        records=_records(session, catalog),
-        batches=[(r, s, n, rows or 0, refused or 0) for r, s, n, rows, refused in batches],
-        objections=_cases(session, Objection), repairs=_cases(session, RepairCase),
-        lists=[(r, t, n) for r, t, n in lists], measures=figures(session),
+        scope=scope, first_day=first, records=records, batches=batches,
+        delays=series.delays(session, scope), objections=objections, repairs=repairs,
+        lists=_lists(session, scope), measures=_measures(session, scope),
         tipoffs=[(r, str(state), n) for r, state, n in tipoffs],
+        units=dict(session.execute(select(Source.code, Source.name)).all()),
     )  # fmt: skip

@@ -12,21 +12,27 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from chengxin import __version__
+from chengxin.access.permissions import Role
 from chengxin.access.ratelimit import RateLimiter
 from chengxin.clock import china_today
 from chengxin.errors import TooManyRequests
 from chengxin.runtime import Runtime
 from chengxin.web.i18n import COOKIE, HTML_LANG, Lang, as_lang, choose, long_date, translations
+from chengxin.web.navigation import may_open
 from chengxin.web.viewer import viewer_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 COOKIE_DAYS = 365
-# Query parameters the language switch carries over (never a name: names travel in POST bodies).
-KEPT_PARAMS = ("kind", "region", "page")
+# The language switch carries over the query parameters the page declares (filters, a record's
+# id, a page number: never a name or an ID number, which travel in POST bodies), up to this many;
+# anything else in the address is dropped rather than reflected.
+KEPT_PARAMS = 10
 HEADERS = {
     # No script runs on these pages; forms post only here; no page is framed elsewhere.
     "Content-Security-Policy": (
@@ -61,8 +67,20 @@ def environment(lang: Lang) -> Environment:
     return env
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    names, stack = set(), [dependant]
+    while stack:
+        found = stack.pop()
+        names |= {param.alias for param in found.query_params}
+        stack.extend(found.dependencies)
+    return names
+
+
 def switch_href(request: Request, to: Lang, *, keep: bool) -> str:
-    kept = [(k, v) for k, v in request.query_params.multi_items() if keep and k in KEPT_PARAMS]
+    route = request.scope.get("route")
+    declared = _query_names(route.dependant) if keep and isinstance(route, APIRoute) else set()
+    items = request.query_params.multi_items()
+    kept = [(k, v) for k, v in items if k in declared and k != "lang"][:KEPT_PARAMS]
     return f"{request.url.path}?{urlencode([*kept, ('lang', to)])}"
 
 
@@ -80,9 +98,12 @@ def render(
     other: Lang = "en" if lang == "zh" else "zh"
     switch = switch_href(request, other, keep=status < 400)
     page = environment(lang).get_template(template)
+    viewer = viewer_of(request)
+    role = viewer.role if viewer else Role.PUBLIC
     html = page.render(
-        path=request.url.path, switch_href=switch, viewer=viewer_of(request), **context
-    )
+        path=request.url.path, switch_href=switch, viewer=viewer,
+        may_open=lambda href: may_open(request.app, role, href), **context,
+    )  # fmt: skip
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
     if remember:
         runtime: Runtime = request.app.state.runtime

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from fastapi import Request, UploadFile
 
 from chengxin.clock import china_today
-from chengxin.disputes.api import read_files
-from chengxin.disputes.attachments import Evidence
+from chengxin.disputes.attachments import Evidence, read_files
 from chengxin.errors import ChengxinError, Forbidden, NotFound
 from chengxin.tipoffs.rules import (
     MAX_SUBJECT,
