@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from urllib.parse import quote
 
 import pytest
@@ -164,7 +163,7 @@ def test_bad_region_codes_are_refused_at_the_field(site: Published, region: str,
     [("/public/lists", {"region": "9" * 5000}), ("/public/lists", {"kind": "x" * 5000}),
      ("/public/lists", {"page": "9" * 5000}), ("/public/lists", {"lang": "fr"}),
      ("/public/lists/not-a-uuid", {}), (f"/public/lists/{'0' * 5000}", {}),
-     (f"/public/lists/{uuid.uuid4()}", {}), ("/public/nothing-here", {})],
+     ("/public/lists/5ec49b66-a4a0-4372-9444-e5e8499674ca", {}), ("/public/nothing-here", {})],
 )  # fmt: skip
 def test_hostile_input_gets_an_html_error_page_not_a_server_error(
     site: Published, path: str, params: dict[str, str]

@@ -17,7 +17,8 @@ from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.collection import service
 from chengxin.collection.sources import list_sources
-from chengxin.web.console_casework import MAX_PAGE, PER_PAGE, Pages, beijing
+from chengxin.web.console_casework import MAX_PAGE, PER_PAGE, Pages
+from chengxin.web.console_times import beijing
 from chengxin.web.i18n import N_
 from chengxin.web.pages import GuardedPage
 

@@ -1,5 +1,5 @@
 """What the console's casework pages share (batches, identity reviews, objections and repairs,
-tip-offs): Beijing times, pages of a list, refusals of the services shown at a form's field, and
+tip-offs): pages of a list, refusals of the services shown at a form's field, and
 the answer that streams a sealed evidence file."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import Form
 from fastapi.responses import RedirectResponse, Response
 
-from chengxin.clock import CHINA_TZ
 from chengxin.errors import ChengxinError, Conflict, NotFound
+from chengxin.web.console_times import beijing_day
 from chengxin.web.i18n import N_
 
 PER_PAGE = 50
@@ -33,19 +33,6 @@ MESSAGES: dict[tuple[str, str | None], str] = {
 
 def reason_form() -> Any:
     return Form(max_length=RAW_REASON)
-
-
-def beijing(at: dt.datetime | None) -> str:
-    """`2026-11-26 10:00` in Beijing time (SQLite hands back naive UTC); empty for none."""
-    if at is None:
-        return ""
-    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-    return aware.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
-
-
-def beijing_day(at: dt.datetime) -> dt.date:
-    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-    return aware.astimezone(CHINA_TZ).date()
 
 
 def age_days(at: dt.datetime, today: dt.date) -> int:

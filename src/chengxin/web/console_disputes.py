@@ -28,12 +28,12 @@ from chengxin.web.console_casework import (
     MAX_REASON,
     MESSAGES,
     Pages,
-    beijing,
     evidence_answer,
     field_error,
     reason_form,
     see_other,
 )
+from chengxin.web.console_times import beijing
 from chengxin.web.i18n import N_
 from chengxin.web.pages import GuardedPage, PageRequest
 

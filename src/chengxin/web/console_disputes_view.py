@@ -22,7 +22,7 @@ from chengxin.disputes.views import CaseOut
 from chengxin.identity.service import is_person, reveal_person
 from chengxin.records.models import Record
 from chengxin.runtime import Runtime
-from chengxin.web.console_casework import beijing
+from chengxin.web.console_times import beijing
 from chengxin.web.i18n import N_
 
 KINDS = {

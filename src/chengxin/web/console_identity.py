@@ -27,11 +27,11 @@ from chengxin.web.console_casework import (
     MESSAGES,
     Pages,
     age_days,
-    beijing,
     field_error,
     reason_form,
     see_other,
 )
+from chengxin.web.console_times import beijing
 from chengxin.web.i18n import N_
 from chengxin.web.pages import GuardedPage, PageRequest
 

@@ -1,5 +1,5 @@
-"""Instants as the governance pages of the console show them: Beijing time to the minute, the
-same in both languages (staff compare them with logs and ledger entries)."""
+"""Instants as the console's pages show them: Beijing time to the minute, the same in both
+languages (staff compare them with logs and ledger entries)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ def beijing(at: dt.datetime | None) -> str:
         return ""
     aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
     return aware.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def beijing_day(at: dt.datetime) -> dt.date:
+    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return aware.astimezone(CHINA_TZ).date()
 
 
 def day_start(day: dt.date) -> dt.datetime:

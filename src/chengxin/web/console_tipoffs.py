@@ -26,12 +26,12 @@ from chengxin.web.console_casework import (
     MESSAGES,
     Pages,
     age_days,
-    beijing,
     evidence_answer,
     field_error,
     reason_form,
     see_other,
 )
+from chengxin.web.console_times import beijing
 from chengxin.web.i18n import N_
 from chengxin.web.pages import GuardedPage, PageRequest
 from chengxin.web.tipoff_form import STATE_LABELS
