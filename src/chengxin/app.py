@@ -160,11 +160,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         description="Personal public credit information platform — 个人公共信用信息平台",
         lifespan=lifespan,
     )
-    # Fail at start-up, not at the first request, when keys or catalog are unusable.
+    # Fail at start-up, not at the first request, when keys, catalog or measures are unusable
+    # (loaded once, kept by the runtime, which the console may reload).
+    _ = (runtime.keys, runtime.catalog, runtime.measures)
     app.state.runtime = runtime
-    app.state.catalog = runtime.catalog
-    app.state.keys = runtime.keys
-    app.state.measures = runtime.measures
     app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
     problems.install(app)
 

@@ -1,8 +1,8 @@
 """Catalog routes (R-2.1): the items in force on a date, and one item with all its versions.
 
-The catalog is the node runtime's (`app.state.runtime`, reloaded by the console), else the one in
-`app.state.catalog`. "Today" is the date in China by the clock of `app.state.runtime` (or
-`app.state.clock`), so tests can fix it.
+The catalog is the node runtime's (`app.state.runtime`; the console may reload it). "Today" is
+the date in China by the clock of `app.state.runtime` (or `app.state.clock`), so tests can fix
+it.
 """
 
 from __future__ import annotations
@@ -28,9 +28,7 @@ router = APIRouter(
 
 def get_catalog(request: Request) -> Catalog:
     runtime = getattr(request.app.state, "runtime", None)
-    catalog = (
-        runtime.catalog if runtime is not None else getattr(request.app.state, "catalog", None)
-    )
+    catalog = getattr(runtime, "catalog", None)
     if not isinstance(catalog, Catalog):
         raise ConfigError("the catalog is not loaded", rule="catalog")
     return catalog

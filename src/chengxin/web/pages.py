@@ -163,6 +163,9 @@ def guarded_page_request(
     lang: Annotated[Lang | None, Query(description="zh (default) or en; remembered")] = None,
 ) -> PageRequest:
     chosen = choose(lang, request.cookies.get(COOKIE), request.headers.get("accept-language"))
+    # Who is looking is read now, before the route opens a session of its own: on SQLite a
+    # second session opened while the route's holds a write transaction would wait for it.
+    viewer_of(request)
     return PageRequest(request, request.app.state.runtime, chosen, remember=lang is not None)
 
 
