@@ -25,6 +25,8 @@ from chengxin.commitments.api import router as commitments_router
 from chengxin.consents.api import router as consents_router
 from chengxin.disputes import api as disputes_api
 from chengxin.disputes.staff_api import router as disputes_staff_router
+from chengxin.exchange import api as exchange_api
+from chengxin.exchange.peer_auth import SignedAnswers
 from chengxin.ledger.api import router as ledger_router
 from chengxin.ledger.checkpointer import Checkpointer
 from chengxin.lists.api import router as lists_router
@@ -196,6 +198,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(commitments_router)
     app.include_router(checks_router)
     app.include_router(tipoffs_api.router)
+    app.include_router(exchange_api.router)
     # Multipart framing and form fields need a little room beyond the largest file.
     app.add_middleware(
         BodyLimit,
@@ -205,8 +208,11 @@ def create_app(runtime: Runtime) -> FastAPI:
             **tipoffs_api.UPLOADS,
             **tipoff_pages.UPLOADS,
             **portal_filing.UPLOADS,
+            exchange_api.PACKAGES_PATH: runtime.settings.max_package_bytes,
         },
         other_bytes=1024 * 1024,
     )
+    # Outside the body limit, so that a peer's refused request gets a signed answer too.
+    app.add_middleware(SignedAnswers, runtime=runtime)
     app.add_middleware(RequestContext)
     return app

@@ -20,7 +20,7 @@ from chengxin.consents.cli import consents_app
 from chengxin.demo.cli import demo
 from chengxin.disputes.cli import disputes_app
 from chengxin.errors import ChengxinError
-from chengxin.exchange.cli import exchange_app
+from chengxin.exchange.cli import exchange_app, nodes_app
 from chengxin.identity.cli import id_app, identity_app, uscc_app
 from chengxin.jobs.cli import jobs_app
 from chengxin.keys import create_key_file, load_key_file, save_key_file
@@ -70,6 +70,7 @@ app.add_typer(notifications_app, name="notifications")
 app.add_typer(workdays_app, name="workdays")
 app.add_typer(score_app, name="score")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(nodes_app, name="nodes")
 app.add_typer(commitments_app, name="commitments")
 app.add_typer(tipoffs_app, name="tipoffs")
 app.command()(demo)

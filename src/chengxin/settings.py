@@ -15,7 +15,13 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chengxin.errors import ConfigError
+from chengxin.errors import ConfigError, InvalidInput
+from chengxin.exchange.node_rules import (
+    NATIONAL_NODE_CODE,
+    NODE_CODE_PATTERN,
+    NodeRole,
+    check_base_url,
+)
 
 PREFIX = "CHENGXIN_"
 SECRET_FIELDS = ("database_url", "smtp_password")
@@ -78,6 +84,11 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     notify_seconds: Annotated[float, Field(ge=0.1, le=3600)] = 10.0
+    # Exchange and federation (issue H)
+    node_role: NodeRole = NodeRole.REGIONAL
+    node_code: Annotated[str | None, Field(pattern=NODE_CODE_PATTERN)] = None
+    node_url: str | None = Field(default=None, description="This node's public base URL")
+    max_package_bytes: Annotated[int, Field(ge=1024, le=1024**3)] = 8 * 1024 * 1024
 
     @field_validator("database_url")
     @classmethod
@@ -89,6 +100,26 @@ class Settings(BaseSettings):
         if value.startswith("postgresql:"):
             return "postgresql+psycopg:" + value.removeprefix("postgresql:")
         return value
+
+    @field_validator("node_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            return check_base_url(value)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+
+    @property
+    def resolved_node_code(self) -> str:
+        """This node's code among its peers: set, or `CN-<region code>` for a regional node and
+        `CN-NATIONAL` for the national one."""
+        if self.node_code:
+            return self.node_code
+        if self.node_role == NodeRole.NATIONAL:
+            return NATIONAL_NODE_CODE
+        return f"CN-{self.region_code}"
 
     @property
     def resolved_database_url(self) -> str:

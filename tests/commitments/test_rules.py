@@ -14,11 +14,11 @@ from chengxin.commitments.rules import (
     breach_summary,
     check_dates,
     check_fulfilment,
-    clean_text,
     next_state,
     overdue,
 )
 from chengxin.errors import ChengxinError, Conflict
+from chengxin.texts import clean_text
 
 TODAY = dt.date(2026, 11, 26)
 MADE = dt.date(2026, 11, 20)

@@ -1,7 +1,8 @@
 """The one place permissions are enforced (R-3.1): `allowed(Permission.X)` on every route.
 
-It finds the caller — an API key (`Authorization: Bearer …` or `X-API-Key`), else a session
-cookie, else the public — checks the role table, the rate limit, CSRF on session writes and the
+It finds the caller — a peer node's signed request (`X-Chengxin-Node`, `exchange/peer_auth.py`),
+else an API key (`Authorization: Bearer …` or `X-API-Key`), else a session cookie, else the
+public — checks the role table, the rate limit, CSRF on session writes and the
 requester blacklist, and hands the route a `Principal`.
 """
 
@@ -21,6 +22,12 @@ from chengxin.access.principal import PUBLIC, Principal
 from chengxin.access.ratelimit import RateLimiter
 from chengxin.access.service import key_of
 from chengxin.errors import Forbidden, TooManyRequests, Unauthenticated
+from chengxin.exchange.peer_auth import (
+    authenticate_peer,
+    is_node_request,
+    node_principal,
+    request_target,
+)
 from chengxin.queries.service import register_blacklisted_attempt
 from chengxin.requesters.models import Requester, RequesterKind
 from chengxin.runtime import Runtime
@@ -87,8 +94,23 @@ async def form_csrf_token(request: Request) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def resolve_principal(request: Request, form_csrf: str | None = None) -> Principal:
+async def node_request_body(request: Request) -> bytes | None:
+    """A peer node's request body, read here because its signature covers the body's digest
+    (Starlette keeps it for the route)."""
+    return await request.body() if is_node_request(request.scope["headers"]) else None
+
+
+def resolve_principal(
+    request: Request, form_csrf: str | None = None, node_body: bytes | None = None
+) -> Principal:
     runtime: Runtime = request.app.state.runtime
+    if is_node_request(request.scope["headers"]):  # the signature alone decides, nothing else
+        code = authenticate_peer(
+            runtime.sessions, runtime.clock(), own_code=runtime.settings.resolved_node_code,
+            method=request.method, target=request_target(request.scope),
+            headers=request.headers.items(), body=node_body or b"",
+        )  # fmt: skip
+        return node_principal(code)
     token = _token(request)
     if token:
         with runtime.sessions() as session:  # one session: the key and its owner
@@ -119,10 +141,13 @@ class Require:
         self.permission = permission
 
     def __call__(
-        self, request: Request, form_csrf: Annotated[str | None, Depends(form_csrf_token)]
+        self,
+        request: Request,
+        form_csrf: Annotated[str | None, Depends(form_csrf_token)],
+        node_body: Annotated[bytes | None, Depends(node_request_body)],
     ) -> Principal:
         runtime: Runtime = request.app.state.runtime
-        principal = resolve_principal(request, form_csrf)
+        principal = resolve_principal(request, form_csrf, node_body)
         limiter: RateLimiter = request.app.state.rate_limiter
         wait = limiter.hit(_limit_key(request, principal))
         if wait is not None:

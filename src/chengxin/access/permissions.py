@@ -20,7 +20,8 @@ class Role(StrEnum):
 
 class Permission(StrEnum):
     """`scope:resource:action`. The scope says whose data: `public`, `own` (the caller's own subject
-    or organisation), `person` (any person, through the one door), `admin`, `audit`."""
+    or organisation), `person` (any person, through the one door), `admin`, `audit`, `node`
+    (between peer nodes)."""
 
     SESSIONS_USE = "public:sessions:write"  # sign up, log in, log out, who am I
     CATALOG_READ = "public:catalog:read"
@@ -65,6 +66,8 @@ class Permission(StrEnum):
     ACCOUNTS_MANAGE = "admin:accounts:write"
     CONSENTS_READ = "admin:consents:read"
     QUALITY_READ = "admin:quality:read"
+    EXCHANGE_HELLO = "node:exchange:read"  # a peer node's signed ping (issue H)
+    EXCHANGE_WRITE = "node:exchange:write"  # a peer node sends exchange packages (issue H)
 
 
 _PUBLIC = frozenset(
@@ -156,7 +159,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.COMMITMENTS_READ,
         Permission.TIPOFFS_READ,
     },
-    Role.NODE: _PUBLIC,
+    Role.NODE: _PUBLIC | {Permission.EXCHANGE_HELLO, Permission.EXCHANGE_WRITE},
 }
 
 # Roles a person logs in with (password + session); the others call with API keys.

@@ -9,7 +9,6 @@ and dates. No database, no clock: `today` (a Beijing date) is a parameter.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import StrEnum
 
 from chengxin.catalog.periods import add_months
@@ -22,8 +21,6 @@ MAX_MATTER = 500  # COMMITMENT-MADE's `matter` field
 MAX_TERMS = 2000
 MAX_REASON = 2000
 MAX_SUMMARY = 1000  # leaves room in the finding's 2000-character summary for matter and deadline
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class CommitmentKind(StrEnum):
@@ -72,15 +69,6 @@ def overdue(state: CommitmentState, deadline: dt.date, today: dt.date) -> bool:
 
 
 # --- checks of what a department sends -----------------------------------------------------
-
-
-def clean_text(raw: str, field: str, *, limit: int, lines: bool = False, minimum: int = 1) -> str:
-    text = raw.strip()
-    if not minimum <= len(text) <= limit:
-        raise InvalidInput(f"must be {minimum} to {limit} characters", field=field, rule="length")
-    if (_CONTROL_BUT_LINES if lines else _CONTROL).search(text):
-        raise InvalidInput("must not contain control characters", field=field, rule="control")
-    return text
 
 
 def check_dates(made_on: dt.date, deadline: dt.date, today: dt.date) -> None:

@@ -32,7 +32,6 @@ from chengxin.commitments.rules import (
     breach_summary,
     check_dates,
     check_fulfilment,
-    clean_text,
     next_state,
     overdue,
 )
@@ -49,6 +48,7 @@ from chengxin.measures.models import Check
 from chengxin.records.models import Record, RecordStatus
 from chengxin.requesters.models import Requester, RequesterKind
 from chengxin.sealed import seal, unseal
+from chengxin.texts import clean_text
 
 TABLE = "commitments"
 ATTEMPTS = 3

@@ -1,15 +1,27 @@
-"""The queue of serious-dishonesty records pushed to the national node (R-5.5, §6.2 of the
-guiding opinions). Filled by the `push` job; the exchange delivers and marks each row sent."""
+"""The exchange's tables: the queue of serious-dishonesty records pushed to the national node
+(R-5.5, §6.2 of the guiding opinions), filled by the `push` job; the peer nodes this node trusts,
+the request nonces they used, and the inbox of packages they sent (issue H)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chengxin.db import Base, UTCDateTime, new_id
+from chengxin.db import Base, UTCDateTime, new_id, str_enum
+from chengxin.exchange.node_rules import NodeRole
+from chengxin.sealed import sealed_columns
 
 
 class NationalPush(Base):
@@ -26,3 +38,61 @@ class NationalPush(Base):
     queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class PeerNode(Base):
+    """Another chengxin node this one trusts (issue H): its code, role, region, base URL and
+    Ed25519 public key, as its operator gave them (`chengxin nodes add`). A disabled peer is
+    refused at once and stays on file with its history."""
+
+    __tablename__ = "peer_nodes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    role: Mapped[NodeRole] = mapped_column(str_enum(NodeRole, "node_role"))
+    region_code: Mapped[str] = mapped_column(String(6))
+    base_url: Mapped[str] = mapped_column(String(300))
+    public_key: Mapped[str] = mapped_column(String(44), unique=True)  # base64 of 32 bytes
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    added_by: Mapped[str] = mapped_column(String(100))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    disabled_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class PeerNonce(Base):
+    """A request nonce a peer used, kept until its request's date leaves the accepted window:
+    the same signed request sent again is refused, by every process of this node."""
+
+    __tablename__ = "peer_nonces"
+
+    node_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class InboxState(StrEnum):
+    RECEIVED = "received"  # stored as it came; applying packages comes with the next step
+
+
+class InboxPackage(Base):
+    """A package a peer sent, verified (signature, schema) and stored as its bytes, sealed, before
+    it is applied. One per sender and sequence number: the same messages again are a duplicate,
+    other messages under the number a conflict."""
+
+    __tablename__ = "exchange_inbox"
+    __table_args__ = (UniqueConstraint("peer_id", "sequence"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    peer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("peer_nodes.id"))
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    messages_sha256: Mapped[str] = mapped_column(String(64))  # the header's digest of the messages
+    size: Mapped[int] = mapped_column(BigInteger)
+    # Sealed: the messages name people. Read only to apply (`inbox.package_bytes`).
+    body_enc: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # A plain string, not a CHECK-constrained enum: the states grow when packages are applied,
+    # and SQLite would rebuild this table of blobs to change a CHECK.
+    state: Mapped[str] = mapped_column(String(16), default=InboxState.RECEIVED.value)
+
+
+sealed_columns(InboxPackage, "body_enc")

@@ -26,10 +26,12 @@ from sqlalchemy.orm import Session
 
 from chengxin.collection.models import Source
 from chengxin.exchange.models import NationalPush
+from chengxin.exchange.node_rules import NATIONAL_NODE_CODE
 from chengxin.exchange.push_rules import PushCriteria, RecordView, criterion_met
 from chengxin.records.models import Record, RecordShare, RecordStatus
 
-NATIONAL = "national"  # the recipient code of the national platform in record_shares
+# The national platform as a recipient in record_shares: the node code it has as a peer.
+NATIONAL = NATIONAL_NODE_CODE
 CHUNK = 500
 _LEAST_ID = uuid.UUID(int=0)
 

@@ -17,6 +17,7 @@ KINDS = frozenset(
         "listing",
         "tipoff",
         "typical_case",
+        "node",
     }
 )
 SUBJECT_KEY = "subject"  # the subject id an entry is about, if any (redacted for outsiders)

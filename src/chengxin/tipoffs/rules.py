@@ -12,11 +12,11 @@ the database. Only an HMAC of it is stored.
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
 from chengxin.errors import Conflict, InvalidInput
 from chengxin.identity.numbers import region_of
+from chengxin.texts import clean_text
 
 PREFIX = "JB-"
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -29,8 +29,6 @@ MIN_TEXT = 10
 MAX_CONTACT = 200  # the reporter's telephone or e-mail, optional
 MAX_REASON = 2000
 FILINGS_PER_HOUR = 5  # per client address
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})  # Crockford's reading of look-alikes
 
 
@@ -132,15 +130,6 @@ def parse_tracking(raw: str, field: str = "tracking") -> str:
 
 
 # --- what the public sends --------------------------------------------------------------------
-
-
-def clean_text(raw: str, field: str, *, limit: int, minimum: int = 1, lines: bool = False) -> str:
-    text = raw.strip()
-    if not minimum <= len(text) <= limit:
-        raise InvalidInput(f"must be {minimum} to {limit} characters", field=field, rule="length")
-    if (_CONTROL_BUT_LINES if lines else _CONTROL).search(text):
-        raise InvalidInput("must not contain control characters", field=field, rule="control")
-    return text
 
 
 def clean_contact(raw: str | None) -> str | None:

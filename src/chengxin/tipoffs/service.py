@@ -24,6 +24,7 @@ from chengxin.keys import KeyRing
 from chengxin.ledger.service import append_entry
 from chengxin.notifications.service import notify
 from chengxin.sealed import seal, unseal
+from chengxin.texts import clean_text
 from chengxin.tipoffs.models import Tipoff, TipoffFile, TipoffStep
 from chengxin.tipoffs.rules import (
     CATEGORY_ZH,
@@ -38,7 +39,6 @@ from chengxin.tipoffs.rules import (
     TipoffState,
     check_region,
     clean_contact,
-    clean_text,
     make_tracking,
     next_state,
     parse_tracking,

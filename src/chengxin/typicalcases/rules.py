@@ -19,7 +19,7 @@ import re
 from enum import StrEnum
 
 from chengxin.errors import Conflict, InvalidInput
-from chengxin.tipoffs.rules import clean_text
+from chengxin.texts import clean_text
 
 MAX_TITLE = 100
 MIN_STORY = 20

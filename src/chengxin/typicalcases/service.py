@@ -22,7 +22,8 @@ from chengxin.keys import KeyRing
 from chengxin.ledger.service import append_entry
 from chengxin.notifications.service import notify
 from chengxin.sealed import seal, unseal
-from chengxin.tipoffs.rules import check_region, clean_text
+from chengxin.texts import clean_text
+from chengxin.tipoffs.rules import check_region
 from chengxin.typicalcases.models import TypicalCase
 from chengxin.typicalcases.rules import (
     MAX_REASON,

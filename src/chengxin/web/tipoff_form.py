@@ -13,6 +13,7 @@ from fastapi import Request, UploadFile
 from chengxin.clock import china_today
 from chengxin.disputes.attachments import Evidence, read_files
 from chengxin.errors import ChengxinError, Forbidden, NotFound
+from chengxin.texts import clean_text
 from chengxin.tipoffs.rules import (
     MAX_SUBJECT,
     MAX_TEXT,
@@ -21,7 +22,6 @@ from chengxin.tipoffs.rules import (
     TipoffState,
     check_region,
     clean_contact,
-    clean_text,
 )
 from chengxin.web.i18n import N_
 
