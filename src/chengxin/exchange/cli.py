@@ -9,12 +9,14 @@ from typing import Annotated, Any
 import typer
 
 from chengxin.cli_support import emit_json, runtime
-from chengxin.clock import CHINA_TZ
+from chengxin.clock import CHINA_TZ, china_today
 from chengxin.errors import ChengxinError
 from chengxin.exchange.client import NodeClient, PeerError
+from chengxin.exchange.jobs import send_round
 from chengxin.exchange.models import PeerNode
 from chengxin.exchange.node_rules import fingerprint, parse_public_key, parse_role
 from chengxin.exchange.nodes import add_peer, disable_peer, get_peer, list_peers, own_node
+from chengxin.exchange.outbox import overdue as overdue_events
 from chengxin.exchange.push import queue_summary
 from chengxin.requesters.cli import cli_actor
 
@@ -58,6 +60,66 @@ def push_queue(
         typer.echo(f"  {row.id}  record {row.record_id} v{row.current_version} {row.status}"
                    f"  {row.item_code}  {row.criterion}  queued {at}"
                    f"  attempts {row.attempts}")  # fmt: skip
+
+
+@exchange_app.command("send")
+def send(
+    peer: Annotated[
+        list[str] | None, typer.Option(help="Only this peer's code (repeatable); default all.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One round of the outbox: pack what each enabled peer is owed (change events, and records
+    queued for the national platform), then send its packages in order (issue H, R-4.4)."""
+    rt = runtime()
+    try:
+        if peer:
+            with rt.sessions() as session:
+                for code in peer:
+                    get_peer(session, code)  # an unknown code is refused, naming it
+        rounds = send_round(rt, peers=peer)
+    finally:
+        rt.close()
+    if as_json:
+        emit_json([asdict(d) for d in rounds])
+        return
+    for d in rounds:
+        line = f"{d.receiver}: sent {len(d.sent)}"
+        if d.sent:
+            line += f" (#{d.sent[0]}–#{d.sent[-1]}, {len(d.duplicates)} held already)"
+        if d.failed is not None:
+            at = d.retry_at.astimezone(CHINA_TZ).strftime("%H:%M") if d.retry_at else "?"
+            line += f"; #{d.failed} failed: {d.error}; next try {at}"
+        elif d.waiting is not None and d.retry_at is not None:
+            line += f"; #{d.waiting} waits until {d.retry_at.astimezone(CHINA_TZ):%H:%M}"
+        elif d.error is not None:
+            line += f"; {d.error}"
+        typer.echo(line)
+    if not rounds:
+        typer.echo("no enabled peers")
+
+
+@exchange_app.command("overdue")
+def overdue(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Oldest rows shown.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Change events past their due day and not delivered (R-4.4: within 3 working days): ids,
+    recipients and package numbers, no names or ID numbers."""
+    rt = runtime()
+    try:
+        with rt.sessions() as session:
+            count, rows = overdue_events(session, china_today(rt.clock()), limit=limit)
+    finally:
+        rt.close()
+    if as_json:
+        emit_json({"overdue": count, "oldest": [asdict(r) for r in rows]})
+        return
+    typer.echo(f"overdue {count}")
+    for r in rows:
+        packed = f"package #{r.sequence}" if r.sequence is not None else "not packed"
+        typer.echo(f"  {r.id}  due {r.due_on}  {r.recipient}  record {r.record_id} v{r.version}"
+                   f"  {r.change}  {packed}")  # fmt: skip
 
 
 nodes_app = typer.Typer(

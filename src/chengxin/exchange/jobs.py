@@ -1,4 +1,6 @@
-"""The `push` job: queue serious dishonesty for the national platform (R-5.5), one transaction
+"""The `send` job (at the end): pack what each peer is owed and deliver it (issue H, R-4.4).
+
+The `push` job: queue serious dishonesty for the national platform (R-5.5), one transaction
 per chunk so that a long scan holds no lock for long.
 
 A process remembers when it last scanned and, until a day has passed, reads only records
@@ -18,7 +20,12 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from chengxin.errors import ChengxinError
+from chengxin.exchange.client import NodeClient
 from chengxin.exchange.criteria import shipped_criteria
+from chengxin.exchange.nodes import list_peers
+from chengxin.exchange.outbox import build_packages
+from chengxin.exchange.outbox_delivery import MAX_ERROR, Delivery, deliver
 from chengxin.exchange.push import CHUNK, Cursor, queue_serious
 from chengxin.exchange.push_rules import PushCriteria
 
@@ -85,3 +92,38 @@ def run_push(rt: Runtime) -> str:
     return (f"queued {run.queued} serious records for the national platform; read "
             f"{run.scanned} candidates ({scope}), {run.raced} queued by another worker "
             "first")  # fmt: skip
+
+
+def send_round(
+    rt: Runtime, *, peers: list[str] | None = None, client: NodeClient | None = None
+) -> list[Delivery]:
+    """Pack what is owed to each enabled peer (or to `peers`), then deliver its packages."""
+    now = rt.clock()
+    with rt.sessions() as session:
+        codes = [p.code for p in list_peers(session) if p.disabled_at is None]
+    if peers is not None:
+        codes = [code for code in codes if code in peers]
+    sender = rt.settings.resolved_node_code
+    done = []
+    for code in codes:
+        try:
+            with rt.sessions() as session, session.begin():
+                build_packages(session, rt.keys, now, sender=sender, receiver=code)
+        except ChengxinError as refused:  # one peer's faulty content must not stop the others
+            log.warning("exchange packages for %s not built: %s", code, refused)
+            done.append(Delivery(code, error=f"not built: {refused}"[:MAX_ERROR]))
+            continue
+        done.append(deliver(rt, receiver=code, now=now, client=client))
+    return done
+
+
+def run_send(rt: Runtime) -> str:
+    """For `chengxin jobs run send` (registered in chengxin.jobs.runner)."""
+    rounds = send_round(rt)
+    sent = sum(len(d.sent) for d in rounds)
+    failed = [f"{d.receiver} #{d.failed} ({d.error})" if d.failed is not None
+              else f"{d.receiver} ({d.error})" for d in rounds if d.error is not None]  # fmt: skip
+    if failed:
+        log.warning("exchange packages not delivered: %s", "; ".join(failed))
+    return (f"sent {sent} packages to {len(rounds)} peers"
+            + (f"; failed: {'; '.join(failed)}" if failed else ""))  # fmt: skip

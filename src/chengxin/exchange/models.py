@@ -96,3 +96,39 @@ class InboxPackage(Base):
 
 
 sealed_columns(InboxPackage, "body_enc")
+
+
+class OutboxPackage(Base):
+    """A package this node built for one peer (issue H, R-4.4): numbered per receiver from 1 with
+    no gaps, stored as the signed bytes (sealed: the messages name people) and sent as they are
+    until the receiver takes it (201, or 200 for one it holds already: `sent_at`)."""
+
+    __tablename__ = "exchange_outbox"
+    __table_args__ = (UniqueConstraint("peer_id", "sequence"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    peer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("peer_nodes.id"))
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    message_count: Mapped[int] = mapped_column(Integer)
+    messages_sha256: Mapped[str] = mapped_column(String(64))  # the header's digest
+    size: Mapped[int] = mapped_column(BigInteger)
+    body_enc: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # backing off
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+sealed_columns(OutboxPackage, "body_enc")
+
+
+class OutboxItem(Base):
+    """What a package carries: a change event or a national push row, each in one package only
+    (the primary key), so that nothing is packed, and sent, twice."""
+
+    __tablename__ = "exchange_outbox_items"
+
+    item_kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # change | push
+    item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    package_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("exchange_outbox.id"), index=True)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from chengxin.commitments.jobs import run_commitments
 from chengxin.disputes.deadlines import flag_overdue
 from chengxin.errors import ChengxinError
-from chengxin.exchange.jobs import run_push
+from chengxin.exchange.jobs import run_push, run_send
 from chengxin.ledger.service import sign_checkpoint
 from chengxin.lists.jobs import run_list_expiry
 from chengxin.notifications.delivery import deliver_pending
@@ -52,6 +52,7 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
     "score": run_score_job,
     "commitments": run_commitments,
     "push": run_push,
+    "send": run_send,
 }
 PERIODIC = (
     "expiry",
@@ -60,6 +61,7 @@ PERIODIC = (
     "score",
     "commitments",
     "push",
+    "send",
 )  # notify and checkpoint have threads of their own
 
 
