@@ -18,6 +18,7 @@ from chengxin.web import (
     console_batches,
     console_catalog,
     console_disputes,
+    console_exchange,
     console_identity,
     console_ledger,
     console_listings,
@@ -49,7 +50,8 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
     for module in (console_batches, console_identity, console_disputes, console_tipoffs):
         app.include_router(module.router)  # the console's casework
-    for module in (console_listings, console_queries, console_catalog, console_ledger):
+    for module in (console_listings, console_queries, console_catalog, console_ledger,
+                   console_exchange):  # fmt: skip
         app.include_router(module.router)  # the console's governance pages
     # the citizen portal's forms
     for module in (portal_filing, portal_disputes, portal_consents, portal_score, portal_notices,
