@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chengxin import texts
 from chengxin.disputes.attachments import Evidence
 from chengxin.disputes.models import CaseFile, CaseKind, CaseStep, Objection, RepairCase
 from chengxin.disputes.rules import Deadline
-from chengxin.errors import Conflict, InvalidInput
+from chengxin.errors import Conflict
 from chengxin.keys import KeyRing
 from chengxin.ledger.service import append_entry
 from chengxin.notifications.service import notify
@@ -120,13 +121,9 @@ def save_files(
         )
 
 
-def clean_text(raw: str, field: str, minimum: int = 1) -> str:
-    text = raw.strip()
-    if not minimum <= len(text) <= MAX_TEXT:
-        raise InvalidInput(
-            f"must be {minimum} to {MAX_TEXT} characters", field=field, rule="length"
-        )
-    return text
+def clean_text(raw: str, field: str, minimum: int = 1, *, lines: bool = True) -> str:
+    """A reason or statement (several lines), or with `lines=False` a one-line value."""
+    return texts.clean_text(raw, field, limit=MAX_TEXT, minimum=minimum, lines=lines)
 
 
 def tell(

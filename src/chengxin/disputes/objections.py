@@ -356,7 +356,7 @@ def enter_review_outcome(
         raise InvalidInput(
             "must be reopen, correct, revoke or uphold", field="outcome", rule="enum"
         )
-    document = clean_text(document_number, "document_number")[:100]
+    document = clean_text(document_number, "document_number", lines=False)[:100]
     case = get_objection(session, case_id)
     if outcome is ObjectionEvent.UPHOLD:  # the decision stands: recorded, no state change
         if case.state in OBJECTION_OPEN:

@@ -216,7 +216,7 @@ def propose_listing(
     the conduct gets an entry of their own, linked to the organisation's, with its own notice."""
     today = china_today(now)
     kind = ctx.types.in_force(list_type, today)
-    document = clean_text(document_number, "document_number", limit=MAX_DOCUMENT)
+    document = clean_text(document_number, "document_number", limit=MAX_DOCUMENT, lines=False)
     text = clean_text(reasons, "reasons", minimum=5)
     if decision_date > today:
         raise InvalidInput("must not be in the future", field="decision_date", rule="future")
@@ -340,7 +340,7 @@ def confirm_listing(
     carries to the entries of its people that are still waiting with their window over; a
     person who answered is decided on their own (confirm or withdraw that entry)."""
     entry = get_entry(session, entry_id, source_id=source_id)
-    document = (clean_text(document_number, "document_number", limit=MAX_DOCUMENT)
+    document = (clean_text(document_number, "document_number", limit=MAX_DOCUMENT, lines=False)
                 if document_number else None)  # fmt: skip
     if entry.org_entry_id is not None:  # a person reached through an organisation follows it
         org_state = session.get_one(ListEntry, entry.org_entry_id).state
@@ -458,7 +458,7 @@ def remove_listing(
         raise InvalidInput("term expiry is the job's, not a decision", field="why", rule="enum")
     entry = get_entry(session, entry_id, source_id=source_id)
     text = clean_text(reason, "reason")
-    document = (clean_text(document_number, "document_number", limit=MAX_DOCUMENT)
+    document = (clean_text(document_number, "document_number", limit=MAX_DOCUMENT, lines=False)
                 if document_number else None)  # fmt: skip
     attested = sorted(set(conditions or []))
     noted = None

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from chengxin.errors import Conflict, InvalidInput
+from chengxin import texts
+from chengxin.errors import Conflict
 from chengxin.keys import KeyRing
 from chengxin.ledger.service import append_entry
 from chengxin.lists.models import ListEntry, ListStep
@@ -21,11 +22,11 @@ from chengxin.sealed import seal
 MAX_TEXT = 2000
 
 
-def clean_text(raw: str, field: str, minimum: int = 1, limit: int = MAX_TEXT) -> str:
-    text = raw.strip()
-    if not minimum <= len(text) <= limit:
-        raise InvalidInput(f"must be {minimum} to {limit} characters", field=field, rule="length")
-    return text
+def clean_text(
+    raw: str, field: str, minimum: int = 1, limit: int = MAX_TEXT, *, lines: bool = True
+) -> str:
+    """A reason or statement (several lines), or with `lines=False` a one-line value."""
+    return texts.clean_text(raw, field, limit=limit, minimum=minimum, lines=lines)
 
 
 def advance(session: Session, entry: ListEntry, values: dict[str, Any]) -> bool:
