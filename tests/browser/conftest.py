@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,7 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 
 from chengxin.demo.generator import DemoPerson, generate
+from chengxin.demo.records import demo_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -124,6 +126,15 @@ class LiveNode:
                 return answer.status, json.loads(answer.read())
         except urllib.error.HTTPError as refused:
             return refused.code, json.loads(refused.read() or b"{}")
+
+    def most_recorded(self) -> list[DemoPerson]:
+        """The demo's people by how many records they have, most first (the demo's rows follow
+        from its seed and the day it ran)."""
+        day = dt.datetime.now(dt.UTC).date()
+        counts = Counter(row["id_number"] for rows in demo_rows(self.people, DEMO_SEED, day).values()
+                         for row in rows)  # fmt: skip
+        by_number = {p.id_number: p for p in self.people}
+        return [by_number[number] for number, _ in counts.most_common()]
 
     def log_tail(self, lines: int = 30) -> str:
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""

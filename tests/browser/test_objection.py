@@ -4,28 +4,14 @@ it on the console; the data-providing unit answers over its API; the citizen see
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections import Counter
 
 from playwright.sync_api import expect
 
-from chengxin.demo.generator import DemoPerson
-from chengxin.demo.records import demo_rows
-from tests.browser.conftest import DEMO_SEED, LiveNode, Tab
+from tests.browser.conftest import LiveNode, Tab
 
 PASSWORD = "objection pass phrase 1"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def second_most_recorded(node: LiveNode) -> DemoPerson:
-    """A demo person with records, not the one the portal's test logs in as."""
-    day = dt.datetime.now(dt.UTC).date()
-    counts = Counter(
-        row["id_number"] for rows in demo_rows(node.people, DEMO_SEED, day).values() for row in rows
-    )
-    number = counts.most_common(2)[1][0]
-    return next(p for p in node.people if p.id_number == number)
 
 
 def log_in(tab: Tab, username: str, landing: str) -> None:
@@ -45,7 +31,7 @@ def log_out(tab: Tab) -> None:
 def test_r4_1_a_citizen_objects_a_reviewer_accepts_the_unit_answers_the_citizen_sees_it(
     tab: Tab, live_node: LiveNode
 ) -> None:
-    person = second_most_recorded(live_node)
+    person = live_node.most_recorded()[1]  # not the person test_portal.py logs in as
     secret = live_node.data_dir / "objection-password.txt"
     secret.write_text(PASSWORD + "\n", encoding="utf-8")
     live_node.cli("accounts", "add", "objecting.citizen", "--role", "citizen",

@@ -3,32 +3,17 @@ person logs in through the form and sees their records page, then logs out (R-3.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter
-
 from playwright.sync_api import expect
 
-from chengxin.demo.generator import DemoPerson
-from chengxin.demo.records import demo_rows
-from tests.browser.conftest import DEMO_SEED, LiveNode, Tab
+from tests.browser.conftest import LiveNode, Tab
 
 PASSWORD = "browser pass phrase 1"
-
-
-def most_recorded(node: LiveNode) -> DemoPerson:
-    """The demo person with the most records (the demo's rows follow from its seed and day)."""
-    day = dt.datetime.now(dt.UTC).date()
-    counts = Counter(
-        row["id_number"] for rows in demo_rows(node.people, DEMO_SEED, day).values() for row in rows
-    )
-    number = counts.most_common(1)[0][0]
-    return next(p for p in node.people if p.id_number == number)
 
 
 def test_a_citizen_logs_in_by_the_form_and_sees_their_records(
     tab: Tab, live_node: LiveNode
 ) -> None:
-    person = most_recorded(live_node)
+    person = live_node.most_recorded()[0]  # a demo person with records
     secret = live_node.data_dir / "citizen-password.txt"
     secret.write_text(PASSWORD + "\n", encoding="utf-8")
     live_node.cli("accounts", "add", "demo.citizen", "--role", "citizen",

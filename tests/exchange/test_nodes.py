@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from chengxin.access.permissions import ROLE_PERMISSIONS, Permission, Role
 from chengxin.db import make_engine
 from chengxin.errors import ChengxinError, Conflict, NotFound
 from chengxin.exchange.node_rules import NodeRole, fingerprint
@@ -171,21 +170,6 @@ def test_h_nodes_on_the_command_line(
 
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-
-
-@pytest.mark.parametrize("permission", [Permission.EXCHANGE_HELLO, Permission.EXCHANGE_WRITE])
-def test_r3_1_the_access_doc_has_the_exchange_permissions_as_the_table_says(
-    permission: Permission,
-) -> None:
-    """R-3.1: the node permissions are in the access doc's table exactly as in the code."""
-    lines = (DOCS / "access.md").read_text(encoding="utf-8").splitlines()
-    header = next(line for line in lines if line.startswith("| permission |"))
-    roles = [cell.strip() for cell in header.strip("|").split("|")[1:]]
-    (row,) = [line for line in lines if line.startswith(f"| `{permission.value}`")]
-    ticks = [cell.strip() == "✓" for cell in row.strip("|").split("|")[1:]]
-    assert dict(zip(roles, ticks, strict=True)) == {
-        role.value: permission in ROLE_PERMISSIONS[role] for role in Role
-    }
 
 
 def test_h_the_docs_list_the_node_settings() -> None:

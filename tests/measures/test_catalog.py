@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from chengxin.access.permissions import ROLE_PERMISSIONS, Permission, Role
 from chengxin.catalog.loader import load_catalog
 from chengxin.catalog.schema import Catalog
 from chengxin.lists.rules import ListKind
@@ -133,29 +132,6 @@ def test_r6_3_every_shipped_code_is_in_the_docs(shipped: Measures) -> None:
 
 def test_the_settings_table_names_the_measures_folder() -> None:
     assert "| `CHENGXIN_MEASURES_DIR` |" in (DOCS / "operations.md").read_text(encoding="utf-8")
-
-
-ACCESS_ROWS = {
-    Permission.MEASURES_READ,
-    Permission.PERSON_MEASURES_CHECK,
-    Permission.OWN_COMMITMENTS_WRITE,
-    Permission.MEASURES_STATS,
-    Permission.COMMITMENTS_READ,
-}
-
-
-@pytest.mark.parametrize("permission", sorted(ACCESS_ROWS))
-def test_r3_1_the_access_doc_has_the_measure_permissions_as_the_table_says(
-    permission: Permission,
-) -> None:
-    lines = (DOCS / "access.md").read_text(encoding="utf-8").splitlines()
-    header = next(line for line in lines if line.startswith("| permission |"))
-    roles = [cell.strip() for cell in header.strip("|").split("|")[1:]]
-    (row,) = [line for line in lines if line.startswith(f"| `{permission.value}`")]
-    ticks = [cell.strip() == "✓" for cell in row.strip("|").split("|")[1:]]
-    assert dict(zip(roles, ticks, strict=True)) == {
-        role.value: permission in ROLE_PERMISSIONS[role] for role in Role
-    }
 
 
 def _doc_block(kind: str) -> str:
