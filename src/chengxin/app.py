@@ -27,6 +27,7 @@ from chengxin.disputes import api as disputes_api
 from chengxin.disputes.staff_api import router as disputes_staff_router
 from chengxin.exchange import api as exchange_api
 from chengxin.exchange.peer_auth import SignedAnswers
+from chengxin.exchange.signing import PACKAGES_PATH
 from chengxin.ledger.api import router as ledger_router
 from chengxin.ledger.checkpointer import Checkpointer
 from chengxin.lists.api import router as lists_router
@@ -208,7 +209,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             **tipoffs_api.UPLOADS,
             **tipoff_pages.UPLOADS,
             **portal_filing.UPLOADS,
-            exchange_api.PACKAGES_PATH: runtime.settings.max_package_bytes,
+            PACKAGES_PATH: runtime.settings.max_package_bytes,
         },
         other_bytes=1024 * 1024,
     )

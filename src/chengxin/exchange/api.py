@@ -26,7 +26,6 @@ from chengxin.exchange.signing import SEQUENCE
 from chengxin.runtime import Runtime, runtime_of
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
-PACKAGES_PATH = "/api/v1/exchange/packages"
 PACKAGE_TYPE = "application/gzip"
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_SEQUENCE = 2**63 - 1

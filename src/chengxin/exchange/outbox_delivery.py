@@ -23,11 +23,10 @@ from chengxin.exchange.models import OutboxItem, OutboxPackage, PeerNode
 from chengxin.exchange.nodes import get_peer
 from chengxin.exchange.outbox import CHANGE, PUSH, backoff, package_bytes
 from chengxin.exchange.push import mark_sent
-from chengxin.exchange.signing import SEQUENCE
+from chengxin.exchange.signing import PACKAGES_PATH, SEQUENCE
 from chengxin.records.models import ChangeEvent
 from chengxin.runtime import Runtime
 
-PACKAGES_PATH = "/api/v1/exchange/packages"  # exchange.api.PACKAGES_PATH, the receiver's route
 MAX_ERROR = 500
 
 

@@ -29,6 +29,7 @@ DATE = "X-Chengxin-Date"
 NONCE = "X-Chengxin-Nonce"
 SIGNATURE = "X-Chengxin-Signature"
 SEQUENCE = "X-Chengxin-Sequence"
+PACKAGES_PATH = "/api/v1/exchange/packages"  # where a peer posts packages (both sides)
 PREFIX = "x-chengxin-"
 MAX_SKEW_SECONDS = 300
 REQUEST_CONTEXT = "chengxin-request/1"
