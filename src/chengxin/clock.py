@@ -25,3 +25,8 @@ def fixed_clock(at: dt.datetime) -> Clock:
 def china_today(now: dt.datetime) -> dt.date:
     """The calendar date in China for an aware instant (deadlines run on Beijing dates)."""
     return now.astimezone(CHINA_TZ).date()
+
+
+def china_date(at: dt.datetime) -> dt.date:
+    """The Beijing date of a stored instant; SQLite hands instants back naive, in UTC."""
+    return china_today(at if at.tzinfo else at.replace(tzinfo=dt.UTC))

@@ -34,6 +34,9 @@ def test_dates_are_written_the_way_each_language_writes_them() -> None:
     assert i18n.long_date(day, "zh") == "2026年11月2日"
     assert i18n.long_date(day, "en") == "November 2, 2026"
     assert i18n.long_date(None, "zh") == ""
+    evening = dt.datetime(2026, 11, 26, 20, 0, tzinfo=dt.UTC)  # already the 27th in Beijing
+    assert i18n.long_date(evening, "zh") == "2026年11月27日"
+    assert i18n.long_date(evening.replace(tzinfo=None), "en") == "November 27, 2026"  # naive: UTC
 
 
 def _messages() -> set[str | tuple[str, str]]:

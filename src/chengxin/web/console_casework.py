@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import Form
 from fastapi.responses import RedirectResponse, Response
 
+from chengxin.clock import china_date
 from chengxin.errors import ChengxinError, Conflict, NotFound
-from chengxin.web.console_times import beijing_day
 from chengxin.web.i18n import N_
 
 PER_PAGE = 50
@@ -37,7 +37,7 @@ def reason_form() -> Any:
 
 def age_days(at: dt.datetime, today: dt.date) -> int:
     """Calendar days since `at` (Beijing), 0 on the same day."""
-    return (today - beijing_day(at)).days
+    return (today - china_date(at)).days
 
 
 @dataclass(frozen=True)

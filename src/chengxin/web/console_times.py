@@ -16,11 +16,6 @@ def beijing(at: dt.datetime | None) -> str:
     return aware.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def beijing_day(at: dt.datetime) -> dt.date:
-    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-    return aware.astimezone(CHINA_TZ).date()
-
-
 def day_start(day: dt.date) -> dt.datetime:
     """The first instant of a Beijing date."""
     return dt.datetime.combine(day, dt.time(0), tzinfo=CHINA_TZ)

@@ -17,6 +17,8 @@ from babel.dates import format_date
 from babel.messages import mofile, pofile
 from babel.support import NullTranslations, Translations
 
+from chengxin.clock import china_date
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
 DEFAULT: Lang = "zh"
@@ -75,6 +77,10 @@ def translations(lang: Lang) -> NullTranslations:
     return Translations(compiled)
 
 
-def long_date(day: dt.date | None, lang: Lang) -> str:
-    """`2026年11月2日` / `November 2, 2026`; empty for no date."""
-    return "" if day is None else format_date(day, format="long", locale=BABEL_LOCALE[lang])
+def long_date(day: dt.date | dt.datetime | None, lang: Lang) -> str:
+    """`2026年11月2日` / `November 2, 2026`; empty for no date. An instant is shown as its date
+    in Beijing (where the node's days are counted), not its UTC date."""
+    if day is None:
+        return ""
+    shown = china_date(day) if isinstance(day, dt.datetime) else day
+    return format_date(shown, format="long", locale=BABEL_LOCALE[lang])

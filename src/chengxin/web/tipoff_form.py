@@ -4,13 +4,11 @@ the labels of categories and states, and the cross-site check of public form pos
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import Request, UploadFile
 
-from chengxin.clock import china_today
 from chengxin.disputes.attachments import Evidence, read_files
 from chengxin.errors import ChengxinError, Forbidden, NotFound
 from chengxin.texts import clean_text
@@ -133,8 +131,3 @@ def check_origin(request: Request) -> None:
     if origin is not None and origin.strip().lower() != own:
         raise Forbidden("forms are accepted from this site's own pages only", field="origin",
                         rule="same-origin")  # fmt: skip
-
-
-def china_date(at: dt.datetime) -> dt.date:
-    """The Beijing date of a stored instant (SQLite hands back naive UTC)."""
-    return china_today(at if at.tzinfo else at.replace(tzinfo=dt.UTC))

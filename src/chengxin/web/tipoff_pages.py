@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse
 
+from chengxin.clock import china_date
 from chengxin.disputes.api import UPLOAD_LIMIT
 from chengxin.disputes.attachments import MAX_FILES
 from chengxin.errors import InvalidInput, NotFound
@@ -23,7 +24,6 @@ from chengxin.web.tipoff_form import (
     RAW_LIMITS,
     STATE_LABELS,
     check_origin,
-    china_date,
     message,
     new_form,
 )
