@@ -26,6 +26,7 @@ from chengxin.consents.api import router as consents_router
 from chengxin.disputes import api as disputes_api
 from chengxin.disputes.staff_api import router as disputes_staff_router
 from chengxin.exchange import api as exchange_api
+from chengxin.exchange import query_api as exchange_query_api
 from chengxin.exchange.peer_auth import SignedAnswers
 from chengxin.exchange.signing import PACKAGES_PATH
 from chengxin.ledger.api import router as ledger_router
@@ -200,6 +201,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(checks_router)
     app.include_router(tipoffs_api.router)
     app.include_router(exchange_api.router)
+    app.include_router(exchange_query_api.router)
     # Multipart framing and form fields need a little room beyond the largest file.
     app.add_middleware(
         BodyLimit,

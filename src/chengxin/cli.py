@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from chengxin.access.cli import accounts_app
+from chengxin.agencies.cli import agencies_app
 from chengxin.catalog.cli import app as catalog_app
 from chengxin.cli_support import emit_json, err, runtime
 from chengxin.collection.cli import batches_app, ingest, sources_app
@@ -73,6 +74,7 @@ app.add_typer(exchange_app, name="exchange")
 app.add_typer(nodes_app, name="nodes")
 app.add_typer(commitments_app, name="commitments")
 app.add_typer(tipoffs_app, name="tipoffs")
+app.add_typer(agencies_app, name="agencies")
 app.command()(demo)
 app.command()(ingest)
 

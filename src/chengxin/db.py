@@ -126,6 +126,7 @@ def all_models_metadata() -> MetaData:
     """The metadata with every domain's tables imported (for Alembic and checks)."""
     # Imported here, not at the top: the model modules import this one.
     import chengxin.access.models  # noqa: PLC0415
+    import chengxin.agencies.models  # noqa: PLC0415
     import chengxin.collection.models  # noqa: PLC0415
     import chengxin.commitments.models  # noqa: PLC0415
     import chengxin.consents.models  # noqa: PLC0415

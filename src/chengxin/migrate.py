@@ -9,9 +9,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, String
 
 from chengxin.db import all_models_metadata
+
+
+def compare_type(
+    context: MigrationContext, _inspected_column: object, _metadata_column: object,
+    inspected_type: object, metadata_type: object,
+) -> bool | None:  # fmt: skip
+    """Alembic's type comparison, except that SQLite ignores a VARCHAR's length: there two
+    strings differing in length only are the same (widening one would rebuild its table, which
+    the foreign keys pointing at it forbid). None: Alembic's default comparison."""
+    strings = isinstance(inspected_type, String) and isinstance(metadata_type, String)
+    return False if context.dialect.name == "sqlite" and strings else None
 
 
 def _config(engine: Engine) -> Config:
@@ -42,7 +53,7 @@ def differences(engine: Engine) -> list[Any]:
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
-            opts={"compare_type": True, "compare_server_default": True},
+            opts={"compare_type": compare_type, "compare_server_default": True},
         )
         return list(compare_metadata(context, all_models_metadata()))
 

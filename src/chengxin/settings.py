@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chengxin.catalog.vocab import DisclosureLevel
 from chengxin.errors import ConfigError, InvalidInput
 from chengxin.exchange.node_rules import (
     NATIONAL_NODE_CODE,
@@ -89,6 +91,11 @@ class Settings(BaseSettings):
     node_code: Annotated[str | None, Field(pattern=NODE_CODE_PATTERN)] = None
     node_url: str | None = Field(default=None, description="This node's public base URL")
     max_package_bytes: Annotated[int, Field(ge=1024, le=1024**3)] = 8 * 1024 * 1024
+    # Disclosure levels of its own records a regional node shares upward. Authorised
+    # records (授权查询) stay home: the person consented to a requester at this node.
+    share_up: frozenset[DisclosureLevel] = frozenset(
+        {DisclosureLevel.PUBLIC, DisclosureLevel.GOVERNMENT}
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -100,6 +107,24 @@ class Settings(BaseSettings):
         if value.startswith("postgresql:"):
             return "postgresql+psycopg:" + value.removeprefix("postgresql:")
         return value
+
+    @field_validator("share_up", mode="before")
+    @classmethod
+    def _levels(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        names = [part.strip() for part in value.split(",")]
+        if names == [""]:
+            return frozenset()  # serious dishonesty only
+        known = [level.value for level in DisclosureLevel]
+        for name in names:
+            if name not in known:
+                raise PydanticCustomError(
+                    "disclosure-level",
+                    "{name} is not a disclosure level: give a comma list of {known}, or nothing",
+                    {"name": repr(name), "known": ", ".join(known)},
+                )
+        return frozenset(DisclosureLevel(name) for name in names)
 
     @field_validator("node_url")
     @classmethod

@@ -35,7 +35,7 @@ def test_r5_5_the_push_job_and_the_queue_on_the_command_line(
 
     code, out, _ = run(capsys, "jobs", "run", "push")
     assert code == 0
-    assert out.startswith("push: queued 3 serious records for the national platform; read 4")
+    assert out.startswith("push: queued 3 records for the national platform; read 4")
     assert run(capsys, "jobs", "run", "push")[1].startswith("push: queued 0 ")
 
     code, out, _ = run(capsys, "exchange", "push-queue")
@@ -64,3 +64,17 @@ def test_r5_5_the_push_job_and_the_queue_on_the_command_line(
     assert oldest["status"] == "active"
     assert "id_number" not in out
     assert run(capsys, "exchange", "push-queue", "--limit", "0")[0] == 2  # typer: out of range
+
+
+def test_h_apply_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R-4.4: `chengxin exchange apply` applies the inbox and says so; an unknown peer is refused
+    naming it, with nothing applied."""
+    fresh_cli_node(tmp_path, monkeypatch, capsys)
+    assert run(capsys, "exchange", "apply")[1] == (
+        "applied 0 packages (0 changes, 0 messages refused)\n"
+    )
+    code, _, err = run(capsys, "exchange", "apply", "--peer", "CN-999999")
+    assert code != 0
+    assert "CN-999999" in err

@@ -36,7 +36,7 @@ def view(**kw: Any) -> RecordView:
     facts: dict[str, Any] = {
         "source_kind": SourceKind.FINANCIAL_CREDIT_DATABASE, "category": "bad", "severity": None,
         "item_code": "STUDENT-LOAN-DEFAULT", "content": {}, "status": "active",
-        "decision_date": ON, **kw,
+        "decision_date": ON, "disclosure": "authorised", "origin": None, **kw,
     }  # fmt: skip
     return RecordView(**facts)
 

@@ -44,7 +44,7 @@ def test_r5_5_the_job_reads_what_changed_and_everything_once_a_day(
     assert isinstance(clock, Clock)
     node = Node(rt.sessions, rt.keys, rt.catalog, tmp_path)
     node.send("PBOC-CRC", "FINANCE-MALICIOUS-DEBT-EVASION", [evasion(1)])
-    assert run_push(rt) == ("queued 1 serious records for the national platform; read 1 "
+    assert run_push(rt) == ("queued 1 records for the national platform; read 1 "
                             "candidates (all), 0 queued by another worker first")  # fmt: skip
 
     clock.now = NOW + dt.timedelta(minutes=10)
@@ -58,5 +58,5 @@ def test_r5_5_the_job_reads_what_changed_and_everything_once_a_day(
     node.send("PBOC-CRC", "FINANCE-MALICIOUS-DEBT-EVASION", [evasion(3)], now=late)
     assert run_push(rt).startswith("queued 0 ")
     clock.now = NOW + dt.timedelta(days=1, minutes=1)
-    assert run_push(rt).startswith("queued 1 serious records for the national platform; read 1 "
+    assert run_push(rt).startswith("queued 1 records for the national platform; read 1 "
                                    "candidates (all)")  # fmt: skip

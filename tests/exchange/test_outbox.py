@@ -20,7 +20,14 @@ from chengxin.exchange.messages import RecordVersionMessage
 from chengxin.exchange.models import NationalPush, OutboxPackage, PeerNode
 from chengxin.exchange.node_rules import NodeRole
 from chengxin.exchange.nodes import add_peer, get_peer, own_node
-from chengxin.exchange.outbox import backoff, build_packages, outbox_of, overdue, package_bytes
+from chengxin.exchange.outbox import (
+    Stage,
+    backoff,
+    build_packages,
+    outbox_of,
+    overdue,
+    package_bytes,
+)
 from chengxin.exchange.outbox_delivery import deliver
 from chengxin.exchange.packages import unpack
 from chengxin.exchange.push import NATIONAL
@@ -138,8 +145,9 @@ def test_h_delivery_in_order_with_backoff(pair: tuple[Platform, Platform]) -> No
                                (Change.EXPIRED, RecordStatus.EXPIRED)])  # fmt: skip
     assert _build(sender, limit=1) == [1, 2, 3]
     with sender.rt.sessions() as session:
-        late, _ = overdue(session, dt.date(2026, 12, 31))
+        late, rows = overdue(session, dt.date(2026, 12, 31))
     assert late == 3  # all due within 3 working days, none delivered
+    assert {r.stage for r in rows} == {Stage.NOT_SENT}
 
     with httpx2.Client() as down:  # nothing listens on URL
         first = deliver(sender.rt, receiver=RECEIVER, now=NOW, client=_client(sender, down))
@@ -174,8 +182,10 @@ def test_h_delivery_in_order_with_backoff(pair: tuple[Platform, Platform]) -> No
         assert [inbox_bytes(receiver.rt.keys, p) for p in inbox] == sent_bytes
     assert all(e.delivered_at == later for e in _events(sender))
     with sender.rt.sessions() as session:
-        assert overdue(session, dt.date(2026, 12, 31)) == (0, [])
+        late, rows = overdue(session, dt.date(2026, 12, 31))
         assert all(p.sent_at == later for p in outbox_of(session, RECEIVER))
+    # Delivered, not done: they stay overdue until the receiver's ack (tests/exchange/test_acks.py).
+    assert (late, {r.stage for r in rows}) == (3, {Stage.AWAITING_ACK})
 
 
 def _receiver_peer(sender: Platform) -> PeerNode:

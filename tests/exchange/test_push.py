@@ -12,7 +12,7 @@ from chengxin.catalog.schema import validate_fields
 from chengxin.clock import china_today
 from chengxin.exchange.jobs import queue_all
 from chengxin.exchange.models import NationalPush
-from chengxin.exchange.push import NATIONAL, Cursor, mark_failed, mark_sent, pending, queue_serious
+from chengxin.exchange.push import NATIONAL, Cursor, mark_failed, mark_sent, pending, queue_upward
 from chengxin.records.changes import change_record
 from chengxin.records.models import Change, ChangeEvent, Record, RecordShare, RecordStatus
 from chengxin.records.rules import record_facts
@@ -110,13 +110,13 @@ def test_r5_5_a_watermark_reads_only_what_changed(node: Node) -> None:
     later = NOW.replace(hour=NOW.hour + 1)
     assert queue_all(node.sessions, node.criteria, later, since=later).scanned == 0
     with node.sessions() as session, session.begin():
-        first = queue_serious(session, later, criteria=node.criteria, limit=3)
+        first = queue_upward(session, later, criteria=node.criteria, limit=3)
         assert (first.scanned, first.queued) == (3, 0)  # the 8 below the line stay candidates
         assert first.last is not None
-        rest = queue_serious(session, later, criteria=node.criteria, after=first.last)
+        rest = queue_upward(session, later, criteria=node.criteria, after=first.last)
         assert rest.scanned == 5
         assert (
-            queue_serious(session, later, criteria=node.criteria, after=Cursor(later)).last is None
+            queue_upward(session, later, criteria=node.criteria, after=Cursor(later)).last is None
         )
 
 

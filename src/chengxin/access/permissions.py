@@ -68,6 +68,7 @@ class Permission(StrEnum):
     QUALITY_READ = "admin:quality:read"
     EXCHANGE_HELLO = "node:exchange:read"  # a peer node's signed ping (issue H)
     EXCHANGE_WRITE = "node:exchange:write"  # a peer node sends exchange packages (issue H)
+    EXCHANGE_QUERY = "node:exchange:query"  # a regional node's cross-region query (互查, R-5.2)
 
 
 _PUBLIC = frozenset(
@@ -159,7 +160,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.COMMITMENTS_READ,
         Permission.TIPOFFS_READ,
     },
-    Role.NODE: _PUBLIC | {Permission.EXCHANGE_HELLO, Permission.EXCHANGE_WRITE},
+    Role.NODE: _PUBLIC
+    | {Permission.EXCHANGE_HELLO, Permission.EXCHANGE_WRITE, Permission.EXCHANGE_QUERY},
 }
 
 # Roles a person logs in with (password + session); the others call with API keys.

@@ -18,7 +18,9 @@ class Source(Base):
     __tablename__ = "sources"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    # A mirror of another node's unit, which its records' copies name, is "<node>/<code>":
+    # two codes of at most 32 characters and the slash.
+    code: Mapped[str] = mapped_column(String(65), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     region_code: Mapped[str] = mapped_column(String(6))
     kind: Mapped[SourceKind] = mapped_column(str_enum(SourceKind, "source_kind"))

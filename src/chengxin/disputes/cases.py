@@ -16,14 +16,28 @@ from chengxin import texts
 from chengxin.disputes.attachments import Evidence
 from chengxin.disputes.models import CaseFile, CaseKind, CaseStep, Objection, RepairCase
 from chengxin.disputes.rules import Deadline
-from chengxin.errors import Conflict
+from chengxin.errors import Conflict, InvalidInput
 from chengxin.keys import KeyRing
 from chengxin.ledger.service import append_entry
 from chengxin.notifications.service import notify
+from chengxin.records.models import Record
 from chengxin.sealed import seal
 
 Case = Objection | RepairCase
 MAX_TEXT = 2000
+
+
+def held_here(record: Record) -> None:
+    """Objections and repairs are decided where the original record is held: a copy of another
+    node's record changes only when its origin sends the change (issue H), so the person files
+    there, and nothing is written here."""
+    if record.origin is not None:
+        raise InvalidInput(
+            f"this record is held by node {record.origin}: file the objection or repair "
+            f"application with the platform of {record.origin}, which decides it",
+            field="record_id",
+            rule="record-held-elsewhere",
+        )
 
 
 def deadline_columns(deadline: Deadline | None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from chengxin.disputes.cases import (
     advance,
     clean_text,
     deadline_columns,
+    held_here,
     record_step,
     save_files,
     tell,
@@ -104,6 +105,7 @@ def file_objection(
     keys, calendar, limits = ctx.keys, ctx.calendar, ctx.rules.objections
     text = check_reason(reason)
     record = _record_of(session, subject_id, record_id)
+    held_here(record)
     if record.status == RecordStatus.REVOKED:
         raise InvalidInput("the record was revoked", field="record_id", rule="revoked")
     open_case = session.scalar(

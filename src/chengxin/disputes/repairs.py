@@ -16,6 +16,7 @@ from chengxin.disputes.cases import (
     advance,
     clean_text,
     deadline_columns,
+    held_here,
     record_step,
     save_files,
     tell,
@@ -173,6 +174,7 @@ def apply_repair(
     record = session.get(Record, record_id)
     if record is None or record.subject_id != subject_id:
         raise NotFound("no record of yours has this id", field="record_id")
+    held_here(record)
     rule_set, unmet = repair_unmet(rules, record, china_today(now))
     if unmet:
         raise InvalidInput(

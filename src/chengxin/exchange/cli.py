@@ -11,6 +11,7 @@ import typer
 from chengxin.cli_support import emit_json, runtime
 from chengxin.clock import CHINA_TZ, china_today
 from chengxin.errors import ChengxinError
+from chengxin.exchange.apply import run_apply
 from chengxin.exchange.client import NodeClient, PeerError
 from chengxin.exchange.jobs import send_round
 from chengxin.exchange.models import PeerNode
@@ -99,13 +100,33 @@ def send(
         typer.echo("no enabled peers")
 
 
+@exchange_app.command("apply")
+def apply(
+    peer: Annotated[
+        list[str] | None, typer.Option(help="Only this peer's code (repeatable); default all.")
+    ] = None,
+) -> None:
+    """Apply the inbox: each peer's packages in sequence order, each once, then owe it an ack
+    (issue H, R-4.4). Prints what was applied and which numbers each peer's packages wait for."""
+    rt = runtime()
+    try:
+        if peer:
+            with rt.sessions() as session:
+                for code in peer:
+                    get_peer(session, code)  # an unknown code is refused, naming it
+        typer.echo(run_apply(rt, senders=peer))
+    finally:
+        rt.close()
+
+
 @exchange_app.command("overdue")
 def overdue(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Oldest rows shown.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Change events past their due day and not delivered (R-4.4: within 3 working days): ids,
-    recipients and package numbers, no names or ID numbers."""
+    """Change events past their due day and not acknowledged by the recipient (R-4.4: within 3
+    working days): ids, recipients, package numbers and where each stands (not packed, not sent,
+    awaiting ack, refused there), no names or ID numbers."""
     rt = runtime()
     try:
         with rt.sessions() as session:
@@ -117,9 +138,9 @@ def overdue(
         return
     typer.echo(f"overdue {count}")
     for r in rows:
-        packed = f"package #{r.sequence}" if r.sequence is not None else "not packed"
+        packed = f"package #{r.sequence} " if r.sequence is not None else ""
         typer.echo(f"  {r.id}  due {r.due_on}  {r.recipient}  record {r.record_id} v{r.version}"
-                   f"  {r.change}  {packed}")  # fmt: skip
+                   f"  {r.change}  {packed}{r.stage.value.replace('_', ' ')}")  # fmt: skip
 
 
 nodes_app = typer.Typer(

@@ -1,10 +1,13 @@
 """Loads the serious-dishonesty push criteria (`data/serious_push.yaml`, `kind: serious_push`).
 Validated strictly at load: unknown keys, unknown items or fields, and thresholds that are not
-numbers are refused with the file and the field named."""
+numbers are refused with the file and the field named. `push_criteria` adds the disclosure levels
+the node shares upward (`CHENGXIN_SHARE_UP`, R-5.2)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -14,7 +17,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from chengxin.catalog.schema import Catalog
-from chengxin.catalog.vocab import Category, FieldType, Severity, SourceKind
+from chengxin.catalog.vocab import Category, DisclosureLevel, FieldType, Severity, SourceKind
 from chengxin.errors import ConfigError
 from chengxin.exchange.push_rules import PushCriteria, PushRules, Threshold
 
@@ -136,3 +139,9 @@ def load_criteria(catalog: Catalog, path: Path = CRITERIA_FILE) -> PushCriteria:
 def shipped_criteria(catalog: Catalog) -> PushCriteria:
     """The shipped file checked against a loaded catalog (once per catalog)."""
     return load_criteria(catalog)
+
+
+def push_criteria(catalog: Catalog, share_levels: Iterable[DisclosureLevel]) -> PushCriteria:
+    """What the push job queues: the shipped serious-dishonesty criteria (R-5.5) and the
+    disclosure levels shared upward (R-5.2)."""
+    return dataclasses.replace(shipped_criteria(catalog), share_levels=frozenset(share_levels))

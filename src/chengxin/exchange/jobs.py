@@ -1,13 +1,15 @@
 """The `send` job (at the end): pack what each peer is owed and deliver it (issue H, R-4.4).
 
-The `push` job: queue serious dishonesty for the national platform (R-5.5), one transaction
-per chunk so that a long scan holds no lock for long.
+The `push` job (regional nodes only): queue for the national platform serious dishonesty (R-5.5)
+and the node's own records of the disclosure levels it shares upward (R-5.2, `CHENGXIN_SHARE_UP`),
+one transaction per chunk so that a long scan holds no lock for long.
 
 A process remembers when it last scanned and, until a day has passed, reads only records
 updated since then (less an hour: records carry their writer's clock, and a long batch commits
 well after it read the time), through `ix_records_updated_at`. The first run of a process, a
-change of criteria, and one run a day read every candidate, so anything an incremental run
-missed is queued within a day. Running the job by hand (cron) always reads every candidate."""
+change of criteria or of the levels shared, and one run a day read every candidate, so anything
+an incremental run missed is queued within a day. Running the job by hand (cron) always reads
+every candidate."""
 
 from __future__ import annotations
 
@@ -22,11 +24,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.errors import ChengxinError
 from chengxin.exchange.client import NodeClient
-from chengxin.exchange.criteria import shipped_criteria
+from chengxin.exchange.criteria import push_criteria
+from chengxin.exchange.node_rules import NodeRole
 from chengxin.exchange.nodes import list_peers
 from chengxin.exchange.outbox import build_packages
 from chengxin.exchange.outbox_delivery import MAX_ERROR, Delivery, deliver
-from chengxin.exchange.push import CHUNK, Cursor, queue_serious
+from chengxin.exchange.push import CHUNK, Cursor, queue_upward
 from chengxin.exchange.push_rules import PushCriteria
 
 if TYPE_CHECKING:
@@ -57,7 +60,7 @@ def queue_all(
     scanned = queued = raced = 0
     while True:
         with factory() as session, session.begin():
-            report = queue_serious(session, now, criteria=criteria, after=cursor, limit=chunk)
+            report = queue_upward(session, now, criteria=criteria, after=cursor, limit=chunk)
         scanned, queued, raced = (scanned + report.scanned, queued + report.queued,
                                   raced + report.raced)  # fmt: skip
         if report.last is None:
@@ -77,7 +80,9 @@ _MARKS: WeakKeyDictionary[Engine, _Mark] = WeakKeyDictionary()  # per database, 
 
 def run_push(rt: Runtime) -> str:
     """For `chengxin jobs run push` (registered in chengxin.jobs.runner)."""
-    criteria = shipped_criteria(rt.catalog)
+    if rt.settings.node_role is not NodeRole.REGIONAL:
+        return "nothing to push upward: this is the national node (CHENGXIN_NODE_ROLE=national)"
+    criteria = push_criteria(rt.catalog, rt.settings.share_up)
     now = rt.clock()
     mark = _MARKS.get(rt.engine)
     since = None
@@ -89,7 +94,7 @@ def run_push(rt: Runtime) -> str:
     if run.queued:
         log.info("%d records queued for the national platform", run.queued)
     scope = "all" if since is None else f"updated since {since:%Y-%m-%d %H:%M} UTC"
-    return (f"queued {run.queued} serious records for the national platform; read "
+    return (f"queued {run.queued} records for the national platform; read "
             f"{run.scanned} candidates ({scope}), {run.raced} queued by another worker "
             "first")  # fmt: skip
 

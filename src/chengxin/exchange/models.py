@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,7 +72,8 @@ class PeerNonce(Base):
 
 
 class InboxState(StrEnum):
-    RECEIVED = "received"  # stored as it came; applying packages comes with the next step
+    RECEIVED = "received"  # stored as it came, waiting for its turn (the packages before it)
+    APPLIED = "applied"  # its messages applied, in sequence order; an ack is owed or sent
 
 
 class InboxPackage(Base):
@@ -93,6 +95,9 @@ class InboxPackage(Base):
     # A plain string, not a CHECK-constrained enum: the states grow when packages are applied,
     # and SQLite would rebuild this table of blobs to change a CHECK.
     state: Mapped[str] = mapped_column(String(16), default=InboxState.RECEIVED.value)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    applied: Mapped[int | None] = mapped_column(Integer)  # messages that changed something here
+    refused: Mapped[int | None] = mapped_column(Integer)  # messages refused (named in the ack)
 
 
 sealed_columns(InboxPackage, "body_enc")
@@ -118,6 +123,10 @@ class OutboxPackage(Base):
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # backing off
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The receiver's ack (回执): it applied the package (R-4.4 "the system can show that it did").
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    ack_outcome: Mapped[str | None] = mapped_column(String(16))
+    ack_refused: Mapped[int | None] = mapped_column(Integer)
 
 
 sealed_columns(OutboxPackage, "body_enc")
@@ -129,6 +138,22 @@ class OutboxItem(Base):
 
     __tablename__ = "exchange_outbox_items"
 
-    item_kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # change | push
+    item_kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # change | push | ack
     item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     package_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("exchange_outbox.id"), index=True)
+
+
+class AckDue(Base):
+    """An ack this node owes a peer for a package it applied (or had applied before): sent to the
+    peer in this node's next package to it. Packages of acks only are not acked back."""
+
+    __tablename__ = "exchange_acks"
+    __table_args__ = (UniqueConstraint("peer_id", "sequence"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    peer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("peer_nodes.id"))
+    sequence: Mapped[int] = mapped_column(BigInteger)  # the peer's package number
+    messages_sha256: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))  # applied | duplicate
+    refused: Mapped[str] = mapped_column(Text, default="[]")  # JSON: message_id, field, rule
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -6,12 +6,14 @@ Change kinds and messages: corrected, objection_corrected → `Correction`; revo
 objection_revoked → `Revocation`; repaired → `Repair`; expired → `Expiry`; created has no change
 message (a record reaches a recipient first as `record_version`), so an event of that kind is sent
 as the record's version. Message ids are the ids of the rows they come from: a receiver sees the
-same id for the same change, whichever package carries it."""
+same id for the same change, whichever package carries it. An ack (回执) owed to a peer is sent as
+its `exchange_acks` row says, the refusals kept there as the message's own JSON."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +22,9 @@ from chengxin.catalog.vocab import Category, DisclosureLevel
 from chengxin.collection.models import Source
 from chengxin.disputes.models import RepairCase
 from chengxin.exchange.messages import (
+    Ack,
+    AckOutcome,
+    AckRefusal,
     Correction,
     Expiry,
     Message,
@@ -32,6 +37,7 @@ from chengxin.exchange.messages import (
     SourceRef,
     SubjectRef,
 )
+from chengxin.exchange.models import AckDue
 from chengxin.identity.models import Organisation, Subject, SubjectKind
 from chengxin.identity.service import reveal_person
 from chengxin.keys import KeyRing
@@ -57,13 +63,15 @@ def change_message(
     session: Session, keys: KeyRing, *, origin: str, message_id: uuid.UUID,
     record_id: uuid.UUID, version: int, change: Change,
 ) -> Message:  # fmt: skip
-    """The message for one change event: the change `version` of the record made."""
+    """The message for one change event: the change `version` of the record made. `origin` is
+    this node's code; a copy's change is relayed under its own origin's (R-4.4)."""
     row = session.scalars(
         select(RecordVersion).where(
             RecordVersion.record_id == record_id, RecordVersion.version == version
         )
     ).one()
     record = session.get_one(Record, record_id)
+    origin = record.origin or origin
     at = row.created_at
     if change in CORRECTIONS:
         return Correction(id=message_id, origin=origin, at=at, record_id=record_id,
@@ -103,7 +111,7 @@ def version_message(
 ) -> RecordVersionMessage:  # fmt: skip
     source = session.get_one(Source, record.source_id)
     return RecordVersionMessage(
-        id=message_id, origin=origin, at=row.created_at, record_id=record.id,
+        id=message_id, origin=record.origin or origin, at=row.created_at, record_id=record.id,
         version=row.version, change=row.change, status=row.status, reason=row.reason,
         subject=subject_ref(session, keys, record.subject_id),
         source=SourceRef(code=source.code, name=source.name, kind=source.kind,
@@ -133,3 +141,22 @@ def _rule_set(session: Session, reason: str) -> str | None:
         return None
     case = session.get(RepairCase, case_id)
     return case.rule_set if case is not None else None
+
+
+def refusals_json(refused: Sequence[AckRefusal]) -> str:
+    """The refusals of an ack, as `exchange_acks.refused` keeps them."""
+    return json.dumps(
+        [{"message_id": str(r.message_id), "field": r.field, "rule": r.rule} for r in refused],
+        ensure_ascii=False,
+    )
+
+
+def ack_message(row: AckDue) -> Ack:
+    """The ack owed for a peer's package; its id is the row's, so a resent one is the same."""
+    refused = tuple(
+        AckRefusal(message_id=uuid.UUID(r["message_id"]), field=r["field"], rule=r["rule"])
+        for r in json.loads(row.refused)
+    )
+    return Ack(id=row.id, at=row.created_at, sequence=row.sequence,
+               messages_sha256=row.messages_sha256, outcome=AckOutcome(row.outcome),
+               refused=refused)  # fmt: skip

@@ -1,10 +1,12 @@
-"""The queue of serious dishonesty owed to the national platform (R-5.5, §6(二) of the opinions).
+"""The queue of records a regional node owes the national platform: serious dishonesty (R-5.5,
+§6(二) of the opinions) and its own records of the disclosure levels it shares upward (R-5.2).
 
-`queue_serious` reads active records from sources of the criteria's kinds that are not queued
-yet, judges each with the pure criteria, and for each that qualifies inserts a `national_push`
-row and a `record_shares` row for `national`, so that later corrections, revocations, expiries
-and repairs of it become change events for the national node (R-4.4). The exchange (issue H)
-takes `pending` rows, sends the record's current version and calls `mark_sent`.
+`queue_upward` reads the node's own active records that some criterion could meet and that are
+not queued yet (never a copy of another node's record: its origin shares it), judges each with
+the pure criteria, and for each that qualifies inserts a `national_push` row and a
+`record_shares` row for `national`, so that later corrections, revocations, expiries and repairs
+of it become change events for the national node (R-4.4). The exchange (issue H) takes
+`pending` rows, sends the record's current version and calls `mark_sent`.
 
 Inserts skip rows another worker wrote first (unique record id; ON CONFLICT DO NOTHING), so two
 runs at once queue each record once. On PostgreSQL the candidates are read FOR SHARE: a
@@ -52,7 +54,7 @@ class QueueReport:
     last: Cursor | None  # the next chunk starts after this; None when nothing was read
 
 
-def queue_serious(
+def queue_upward(
     session: Session,
     now: dt.datetime,
     *,
@@ -63,8 +65,8 @@ def queue_serious(
     """Queue up to `limit` candidates after `after`, in the caller's transaction."""
     rows = session.execute(
         select(Record.id, Record.version, Record.item_code, Record.category, Record.severity,
-               Record.content, Record.status, Record.decision_date, Record.updated_at,
-               Source.kind)
+               Record.content, Record.status, Record.decision_date, Record.disclosure,
+               Record.origin, Record.updated_at, Source.kind)
         .join(Source, Source.id == Record.source_id)
         .where(*_candidates(criteria, after))
         .order_by(Record.updated_at, Record.id)
@@ -81,6 +83,8 @@ def queue_serious(
             content=json.loads(row.content),
             status=row.status,
             decision_date=row.decision_date,
+            disclosure=row.disclosure,
+            origin=row.origin,
         )
         criterion = criterion_met(criteria, view)
         if criterion is not None:
@@ -95,13 +99,17 @@ def queue_serious(
 
 
 def _candidates(criteria: PushCriteria, after: Cursor | None) -> list[ColumnElement[bool]]:
-    """Active records from sources of the criteria's kinds that some criterion could meet and
-    that are not queued; the pure rule decides."""
-    could = [Record.category.in_(sorted(criteria.categories)),
-             Record.severity.in_(sorted(criteria.severities)),
-             Record.item_code.in_(sorted(criteria.threshold_items))]  # fmt: skip
+    """This node's own active records that some criterion could meet and that are not queued:
+    from sources of the criteria's kinds and serious by some measure, or of a level shared
+    upward; the pure rule decides."""
+    serious = [Record.category.in_(sorted(criteria.categories)),
+               Record.severity.in_(sorted(criteria.severities)),
+               Record.item_code.in_(sorted(criteria.threshold_items))]  # fmt: skip
+    could = [and_(Source.kind.in_(sorted(criteria.source_kinds)), or_(*serious))]
+    if criteria.share_levels:
+        could.append(Record.disclosure.in_(sorted(criteria.share_levels)))
     found = [
-        Source.kind.in_(sorted(criteria.source_kinds)),
+        Record.origin.is_(None),
         Record.status == RecordStatus.ACTIVE,
         or_(*could),
         ~exists().where(NationalPush.record_id == Record.id),

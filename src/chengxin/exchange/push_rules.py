@@ -1,9 +1,14 @@
-"""Which records are serious dishonesty owed to the national platform (R-5.5, §6(二) of
-国办发〔2016〕98号). Pure: the criteria and a record's facts are parameters.
+"""Which records a regional node owes the national platform. Pure: the criteria and a record's
+facts are parameters.
 
-A record qualifies when it comes from a source of one of the listed kinds, is active, and its
-category, its severity tier or one of its item's field thresholds says it is serious. The rule
-set that judges it is the one in force on its decision date, as for display periods."""
+Only the node's own active records qualify: a copy of another node's record (it has an origin)
+is its origin's to share. Two reasons, tried in this order:
+
+* serious dishonesty (R-5.5, §6(二) of 国办发〔2016〕98号): it comes from a source of one of the
+  listed kinds, and its category, its severity tier or one of its item's field thresholds says
+  it is serious, by the rule set in force on its decision date, as for display periods;
+* upward sharing (R-5.2): its catalog disclosure level (公开属性) is one the node shares upward
+  (`CHENGXIN_SHARE_UP`)."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from chengxin.catalog.vocab import Category, Severity, SourceKind
+from chengxin.catalog.vocab import Category, DisclosureLevel, Severity, SourceKind
 from chengxin.records.models import RecordStatus
 
 
@@ -42,9 +47,11 @@ class PushRules:
 
 @dataclass(frozen=True, slots=True)
 class PushCriteria:
-    """Every version, oldest first."""
+    """Every version of the serious-dishonesty rules, oldest first, and the disclosure levels
+    this node shares upward (none: serious dishonesty only)."""
 
     rule_sets: tuple[PushRules, ...]
+    share_levels: frozenset[DisclosureLevel] = frozenset()
 
     def in_force(self, on: dt.date) -> PushRules | None:
         found = None
@@ -82,15 +89,25 @@ class RecordView:
     content: Mapping[str, object]
     status: str
     decision_date: dt.date
+    disclosure: str
+    origin: str | None  # the node holding the original; None for this node's own record
 
 
 def criterion_met(criteria: PushCriteria, record: RecordView) -> str | None:
-    """The first criterion the record meets (category, then severity, then thresholds), or
-    None when it is not owed to the national platform."""
-    rules = criteria.in_force(record.decision_date)
-    if rules is None or record.status != RecordStatus.ACTIVE:
+    """The first criterion the record meets (category, then severity, then thresholds, then its
+    disclosure level), or None when it is not owed to the national platform."""
+    if record.origin is not None or record.status != RecordStatus.ACTIVE:
         return None
-    if record.source_kind not in rules.source_kinds:
+    serious = _serious(criteria.in_force(record.decision_date), record)
+    if serious is not None:
+        return serious
+    if record.disclosure in criteria.share_levels:
+        return f"disclosure:{record.disclosure}"
+    return None
+
+
+def _serious(rules: PushRules | None, record: RecordView) -> str | None:
+    if rules is None or record.source_kind not in rules.source_kinds:
         return None
     if record.category in rules.categories:
         return f"category:{record.category}"

@@ -11,7 +11,7 @@ from chengxin.errors import InvalidInput
 from chengxin.jobs.runner import JOBS
 
 jobs_app = typer.Typer(help="Scheduled jobs: expiry, deadlines, lists, score, commitments, push, "
-                       "send, notify, checkpoint.",
+                       "apply, send, agencies, notify, checkpoint.",
                        no_args_is_help=True)  # fmt: skip
 
 

@@ -9,9 +9,11 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from chengxin.agencies.jobs import run_agencies
 from chengxin.commitments.jobs import run_commitments
 from chengxin.disputes.deadlines import flag_overdue
 from chengxin.errors import ChengxinError
+from chengxin.exchange.apply import run_apply
 from chengxin.exchange.jobs import run_push, run_send
 from chengxin.ledger.service import sign_checkpoint
 from chengxin.lists.jobs import run_list_expiry
@@ -52,7 +54,9 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
     "score": run_score_job,
     "commitments": run_commitments,
     "push": run_push,
+    "apply": run_apply,
     "send": run_send,
+    "agencies": run_agencies,
 }
 PERIODIC = (
     "expiry",
@@ -61,7 +65,9 @@ PERIODIC = (
     "score",
     "commitments",
     "push",
+    "apply",  # before send: the acks it owes leave in the same round
     "send",
+    "agencies",
 )  # notify and checkpoint have threads of their own
 
 

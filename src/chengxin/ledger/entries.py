@@ -18,6 +18,7 @@ KINDS = frozenset(
         "tipoff",
         "typical_case",
         "node",
+        "agency",
     }
 )
 SUBJECT_KEY = "subject"  # the subject id an entry is about, if any (redacted for outsiders)

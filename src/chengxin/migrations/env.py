@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from chengxin.db import all_models_metadata
+from chengxin.migrate import compare_type
 
 target_metadata = all_models_metadata()
 
@@ -15,7 +16,7 @@ def run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+        compare_type=compare_type,
         compare_server_default=True,
     )
     with context.begin_transaction():

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chengxin.access.deps import allowed
 from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
+from chengxin.exchange import crossfetch
 from chengxin.ledger import service as ledger
 from chengxin.queries import register, service
 from chengxin.queries.models import QueryEntry
@@ -87,7 +88,7 @@ def post_query(
     return service.query_person(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal, purpose=body.purpose,
         id_number=body.id_number, consent_id=body.consent_id, legal_basis=body.legal_basis,
-        thresholds=Thresholds.of(rt.settings),
+        thresholds=Thresholds.of(rt.settings), cross_region=crossfetch.asker(rt),
     )  # fmt: skip
 
 
@@ -99,6 +100,7 @@ def my_records(
     return service.query_person(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal,
         purpose="self_query", thresholds=Thresholds.of(rt.settings),
+        cross_region=crossfetch.asker(rt),
     )  # fmt: skip
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +32,7 @@ from chengxin.queries.thresholds import Thresholds
 from chengxin.requesters.models import Requester
 
 MAX_BASIS_CHARS = 200
+LOCAL = "local"  # PersonReport.cross_region of a node that has no national node to ask
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,35 @@ class PersonReport:
     name: str | None  # masked unless the caller may see full identities
     id_number: str | None
     records: list[RecordView] = field(default_factory=list)
+    # 互查 (R-5.2): "complete" when the national node added what other regions hold, "partial"
+    # when some of it could not be stored here, "unavailable" when it could not be asked (the
+    # records are this node's only), "local" when this node has no national node to ask.
+    cross_region: str = LOCAL
+    national_query_id: uuid.UUID | None = None  # the query in the national node's register
+
+
+@dataclass(frozen=True)
+class CrossAsk:
+    """A query the door allows, as the national node is asked it (互查): the asking node's
+    decision — purpose, consent or legal basis, and the view — travels with it."""
+
+    id_number: str
+    purpose: Purpose
+    requester: str  # the requester's code, or the staff user; for the national register
+    consent_id: uuid.UUID | None
+    legal_basis: str | None
+    view: View
+
+
+@dataclass(frozen=True)
+class CrossAnswer:
+    status: str  # complete | partial | unavailable | local, as PersonReport.cross_region
+    national_query_id: uuid.UUID | None = None
+
+
+# Asks the national node and stores what it returns as copies (exchange/crossfetch.py); the
+# door takes it as a parameter so that it stays free of the network.
+CrossRegion = Callable[[CrossAsk], CrossAnswer]
 
 
 @dataclass(frozen=True)
@@ -159,6 +190,7 @@ def _register(
     flags: list[Flag],
     channel: str,
     requester: str | None,
+    cross: CrossAnswer | None = None,
 ) -> QueryEntry:
     """One register row and its ledger entry (no personal data: ids, codes and enums). Written
     last in the transaction: the ledger's head stays locked from here to the commit."""
@@ -174,6 +206,10 @@ def _register(
     }  # fmt: skip
     if subject_id is not None:
         ledger["subject"] = str(subject_id)
+    if cross is not None:  # the register has no column for it: the ledger entry notes it
+        ledger["cross_region"] = cross.status
+        national = cross.national_query_id
+        ledger["national_query"] = str(national) if national is not None else None
     index = append_entry(session, now, ledger)
     row = QueryEntry(
         id=entry_id, at=now, actor=principal.actor, role=principal.role,
@@ -271,20 +307,26 @@ def read_door(
     )  # fmt: skip
 
 
-def register_read(session: Session, now: dt.datetime, read: DoorRead) -> DoorAnswer:
+def register_read(
+    session: Session, now: dt.datetime, read: DoorRead, cross: CrossAnswer | None = None
+) -> DoorAnswer:
     """Register what the door read, with its ledger entry; the refusal is returned, not raised:
     the caller commits, then raises."""
     entry = _register(
         session, now, principal=read.principal, subject_id=read.subject_id,
         purpose=read.purpose, consent_id=read.consent_id, legal_basis=read.legal_basis,
         items=[r.item for r in read.records], refusal=read.refusal, flags=read.flags,
-        channel=read.channel, requester=read.requester,
+        channel=read.channel, requester=read.requester, cross=cross,
     )  # fmt: skip
     report = PersonReport(
         query_id=entry.id, ledger_index=entry.ledger_index, at=entry.at, purpose=read.purpose,
         found=read.subject_id is not None, name=read.name, id_number=read.id_number,
         records=read.records,
     )  # fmt: skip
+    if cross is not None:
+        report = replace(
+            report, cross_region=cross.status, national_query_id=cross.national_query_id
+        )
     return DoorAnswer(report, read.subject_id, read.refusal)
 
 
@@ -301,21 +343,59 @@ def query_person(
     legal_basis: str | None = None,
     thresholds: Thresholds,
     channel: str = "api",
+    cross_region: CrossRegion | None = None,
 ) -> PersonReport:
     """Read a person's records for `principal`, registered in one transaction. A refusal is
-    registered (and committed) before it is raised."""
+    registered (and committed) before it is raised. With `cross_region`, a query the door
+    allows first asks the national node for what other regions hold (互查, R-5.2), stored here
+    as copies, so that the door's read is the union."""
     chosen = parse_purpose(purpose)
     _check_basis(legal_basis)
+    cross = None
+    if cross_region is not None:
+        with sessions() as session:  # a read only: nothing is held while the national answers
+            ask = _cross_ask(session, keys, now, principal=principal, purpose=chosen,
+                             id_number=id_number, consent_id=consent_id,
+                             legal_basis=legal_basis)  # fmt: skip
+        cross = cross_region(ask) if ask is not None else None
+        if cross is not None and cross.status == LOCAL:  # no national node: nothing to note
+            cross = None
     with sessions() as session, session.begin():
         read = read_door(
             session, keys, catalog, now, principal=principal, purpose=chosen,
             id_number=id_number, consent_id=consent_id, legal_basis=legal_basis,
             thresholds=thresholds, channel=channel,
         )  # fmt: skip
-        done = register_read(session, now, read)
+        done = register_read(session, now, read, cross)
     if done.refusal is not None:
         raise done.refusal
     return done.report
+
+
+def _cross_ask(
+    session: Session, keys: KeyRing, now: dt.datetime, *, principal: Principal,
+    purpose: Purpose, id_number: str | None, consent_id: uuid.UUID | None,
+    legal_basis: str | None,
+) -> CrossAsk | None:  # fmt: skip
+    """What the national node is asked, decided as the door decides; None when the door refuses
+    (the refusal is registered by the door's own pass, and nobody else is asked)."""
+    basis = _check_basis(legal_basis)
+    decision = _decide(
+        session, keys, now, principal=principal, id_number=id_number, subject_id=None,
+        purpose=purpose, consent_id=consent_id, legal_basis=basis,
+    )  # fmt: skip
+    if decision.refusal is not None or decision.view is None:
+        return None
+    if id_number is None:  # a self-query: the person's own number, from this registry
+        if decision.subject_id is None:
+            return None
+        id_number = identity.reveal_person(session, keys, decision.subject_id).id_number
+    requester = _requester_code(session, principal)
+    if requester is None:  # staff name themselves; a person asking about themself does not
+        requester = "self" if principal.role == Role.CITIZEN else principal.actor
+    return CrossAsk(id_number=id_number, purpose=purpose, requester=requester,
+                    consent_id=decision.consent_id, legal_basis=basis,
+                    view=decision.view)  # fmt: skip
 
 
 def _identity(
@@ -334,6 +414,21 @@ def _requester_code(session: Session, principal: Principal) -> str | None:
     if principal.requester_id is None:
         return None
     return session.get_one(Requester, principal.requester_id).code
+
+
+def register_node_query(
+    session: Session, now: dt.datetime, *, principal: Principal, subject_id: uuid.UUID | None,
+    purpose: str, consent_id: uuid.UUID | None, legal_basis: str | None, items: list[str],
+    refusal: ChengxinError | None, requester: str,
+) -> QueryEntry:  # fmt: skip
+    """A peer node's cross-region query (互查) this node served or refused: its register row, with
+    the asking node's requester (in the ledger entry; the register's requester column names this
+    node's requesters only). No anomaly flags: the asking node flags its own callers."""
+    return _register(
+        session, now, principal=principal, subject_id=subject_id, purpose=purpose,
+        consent_id=consent_id, legal_basis=legal_basis, items=items, refusal=refusal, flags=[],
+        channel="exchange", requester=requester,
+    )  # fmt: skip
 
 
 def register_blacklisted_attempt(

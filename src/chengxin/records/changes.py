@@ -51,10 +51,14 @@ def change_record(
     reason: str,
     actor: str,
     facts: RecordFacts | None = None,
+    version: int | None = None,
 ) -> RecordVersion | None:
     """Apply one change to `record` as read by the caller; None if another writer changed it
-    first (nothing is written then)."""
-    values: dict[str, Any] = {"version": record.version + 1, "status": status, "updated_at": now}
+    first (nothing is written then). A copy of another node's record takes the version number
+    its origin gave the change (`version`, above the copy's: versions the copy missed are
+    skipped, since every change carries the whole state it sets); a record here takes the next."""
+    number = record.version + 1 if version is None else version
+    values: dict[str, Any] = {"version": number, "status": status, "updated_at": now}
     if facts is not None:
         values.update({c: getattr(facts, c) for c in _COLUMNS})
     done = session.execute(
@@ -66,7 +70,7 @@ def change_record(
     if done.rowcount != 1:  # type: ignore[attr-defined]
         return None
     session.refresh(record)
-    version = RecordVersion(
+    row = RecordVersion(
         id=uuid.uuid4(),
         record_id=record.id,
         subject_id=record.subject_id,
@@ -79,7 +83,7 @@ def change_record(
         batch_id=None,
         **{c: getattr(record, c) for c in _COLUMNS},
     )
-    session.add(version)
+    session.add(row)
     session.flush()
     append_entry(
         session,
@@ -88,15 +92,15 @@ def change_record(
             {
                 "subject_id": record.subject_id,
                 "record_id": record.id,
-                "version": version.version,
+                "version": row.version,
                 "change": change,
                 "status": status,
                 "item_code": record.item_code,
                 "content_hash": record.content_hash,
-                "actor": version.actor,
+                "actor": row.actor,
                 "batch_id": None,
             }
         ),
     )
     emit_change_events(session, calendar, now, record=record, change=change)
-    return version
+    return row

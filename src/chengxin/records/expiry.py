@@ -1,5 +1,9 @@
 """The expiry job (R-4.2): a record whose display period's last day has passed stops being shown,
-as a new version. Idempotent, and safe with two workers at once (see `change_record`)."""
+as a new version. Idempotent, and safe with two workers at once (see `change_record`).
+
+A copy of another node's record (it has an origin) is left alone: only its origin changes it,
+and sends the expiry (issue H). Until that arrives, queries already hide an overdue copy by its
+display dates (`queries.rules`)."""
 
 from __future__ import annotations
 
@@ -27,8 +31,8 @@ class ExpiryReport:
 def expire_records(
     factory: sessionmaker[Session], calendar: Calendar, now: dt.datetime
 ) -> ExpiryReport:
-    """End the publicity of every active record whose last display day is before today (China),
-    one transaction per chunk."""
+    """End the publicity of every active record of this node whose last display day is before
+    today (China), one transaction per chunk."""
     today = china_today(now)
     expired = skipped = 0
     while True:
@@ -38,6 +42,7 @@ def expire_records(
                     select(Record)
                     .where(
                         Record.status == RecordStatus.ACTIVE,
+                        Record.origin.is_(None),
                         Record.publicised.is_(True),
                         Record.display_latest_end < today,
                     )

@@ -79,6 +79,9 @@ class Record(_RecordState, Base):
     disclosure: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # None for this node's own records. A copy of another node's record (issue H) keeps that
+    # record's id and names the node that holds the original here: only that node changes it.
+    origin: Mapped[str | None] = mapped_column(String(32))
 
 
 class RecordVersion(_RecordState, Base):

@@ -1,6 +1,7 @@
 """The console's exchange page (数据共享交换, R-4.4, R-5.2): this node as its peers know it, each
-peer with its outbox (what waits, the last error, the next attempt) and inbox, and the change
-events past their due day of three working days — the overdue deliveries issue H asks to flag."""
+peer with its outbox (what waits, the last error, the next attempt), its acks (回执: what the peer
+acknowledged and what awaits its ack) and inbox, and the change events not acknowledged by their
+due day of three working days — the overdue deliveries issue H asks to flag."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ OVERDUE_SHOWN = 50
 def exchange(page: GuardedPage, _staff: Staff) -> HTMLResponse:
     rt = page.runtime
     with rt.sessions() as session:
-        peers = peer_statuses(session)
+        peers = peer_statuses(session, page.today)
         late, oldest = overdue(session, page.today, limit=OVERDUE_SHOWN)
     return page.render("console_exchange.html", own=own_node(rt.settings, rt.keys),
                        peers=peers, late=late, oldest=oldest, beijing=beijing)  # fmt: skip

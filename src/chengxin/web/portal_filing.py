@@ -48,12 +48,17 @@ UNMET = {
     "commitment": N_("A signed credit commitment (信用承诺书) is required."),
     "legal-bar": N_("Another law bars the repair of this record."),
 }
+HELD_ELSEWHERE = N_(
+    "This record comes from another region's platform, which alone may change it: file your "
+    "objection or repair application there"
+)
 OBJECTION_MESSAGES: Messages = {
     ("reason", None): N_("Write your reasons in 5 to 2000 characters"),
     ("record_id", "open-objection"): N_(
         "An objection to this record is already open: follow it under Objections and repairs"
     ),
     ("record_id", "revoked"): N_("This record was revoked: there is nothing to object to"),
+    ("record_id", "record-held-elsewhere"): HELD_ELSEWHERE,
     **FILE_MESSAGES,
 }
 REPAIR_MESSAGES: Messages = {
@@ -66,6 +71,7 @@ REPAIR_MESSAGES: Messages = {
         "repairs"
     ),
     **{("record_id", rule): message for rule, message in UNMET.items()},
+    ("record_id", "record-held-elsewhere"): HELD_ELSEWHERE,
     **FILE_MESSAGES,
 }
 EXPLANATION_MESSAGES: Messages = {
