@@ -25,7 +25,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 from sqlalchemy import func, select
 
@@ -42,7 +41,7 @@ from tests.collection.conftest import penalty_row
 from tests.conftest import fresh_pg_database
 from tests.disputes.test_flow import PDF
 from tests.exchange.examples import EXAMPLES
-from tests.exchange.test_peers_processes import Served, serving
+from tests.exchange.test_peers_processes import Served, _healthy, serving
 from tests.platform import ALICE, Platform, platform
 
 NATIONAL = "CN-NATIONAL"
@@ -276,19 +275,12 @@ class _Killable:
             [sys.executable, "-m", "chengxin.cli", "serve", "--port", str(self.node.port)],
             env=self.node.env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        _wait(lambda: _up(self.node), f"{self.node.code} to start", 30)
+        _wait(lambda: _healthy(self.node), f"{self.node.code} to start", 30)
 
     def kill(self) -> None:
         assert self.proc is not None
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(10)
-
-
-def _up(node: Served) -> bool:
-    try:
-        return httpx2.get(node.url + "/healthz", timeout=2).status_code == 200
-    except httpx2.HTTPError:
-        return False
 
 
 @contextmanager
