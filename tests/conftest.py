@@ -46,23 +46,67 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@contextmanager
-def fresh_pg_database() -> Iterator[str]:
-    """A new, migrated PostgreSQL database on the local server; dropped afterwards."""
-    name = f"chengxin_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+_pg_templates: list[str] = []  # databases this process made to copy from; dropped at its end
+
+
+def _admin() -> Engine:
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def pg_url_of(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def create_pg_database(name: str, template: str | None = None) -> str:
+    """Create database `name` (a copy of `template`, which nobody may be connected to)."""
+    admin = _admin()
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    admin.dispose()
+    return pg_url_of(name)
+
+
+def drop_pg_database(name: str) -> None:
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def pg_template(name: str) -> str:
+    """Keep database `name` until this process's tests end (see pytest_sessionfinish)."""
+    _pg_templates.append(name)
+    return name
+
+
+def migrated_template() -> str:
+    """This process's migrated, empty database: copying it is much faster than migrating."""
+    for name in _pg_templates:
+        if name.startswith("chengxin_migrated_"):
+            return name
+    name = pg_template(f"chengxin_migrated_{uuid.uuid4().hex[:10]}")
+    engine = make_engine(create_pg_database(name))
+    migrate.upgrade(engine)
+    engine.dispose()  # a template must have no connections when it is copied
+    return name
+
+
+def pytest_sessionfinish() -> None:
+    while _pg_templates:
+        drop_pg_database(_pg_templates.pop())
+
+
+@contextmanager
+def fresh_pg_database(template: str | None = None) -> Iterator[str]:
+    """A new, migrated PostgreSQL database on the local server (a copy of `template`, by default
+    of this process's migrated empty database); dropped afterwards."""
+    name = f"chengxin_test_{uuid.uuid4().hex[:10]}"
+    url = create_pg_database(name, template or migrated_template())
     try:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
         yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_pg_database(name)
 
 
 @pytest.fixture(scope="session")

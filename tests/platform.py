@@ -4,9 +4,14 @@ every role — served by the real app through TestClient."""
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import shutil
+import tempfile
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +38,14 @@ from chengxin.requesters.models import RequesterKind
 from chengxin.runtime import Runtime
 from chengxin.settings import load_settings
 from tests.collection.conftest import PENALTY_HEADERS, penalty_row, person, write_csv
-from tests.conftest import NOW, fresh_pg_database
+from tests.conftest import (
+    NOW,
+    create_pg_database,
+    fresh_pg_database,
+    migrated_template,
+    pg_template,
+    pg_url_of,
+)
 
 PASSWORD = "correct horse battery"
 ALICE = person(1, "19850315")  # 张一: has a tax penalty (public) and a traffic penalty (authorised)
@@ -164,39 +176,107 @@ def sqlite_node(tmp_path: Path) -> Iterator[Platform]:
         yield p
 
 
+@dataclass(frozen=True)
+class _Template:
+    """A node built once per process: its data folder, its PostgreSQL database (None on
+    SQLite), and the credentials of its keys and logged-in users."""
+
+    folder: Path
+    database: str | None
+    tokens: dict[str, str]
+    csrf: dict[str, str]
+    cookies: dict[str, str]
+
+
+_templates: dict[tuple[str, int, tuple[tuple[str, str], ...]], _Template] = {}
+_open = [0]  # platforms open now: a second one open beside the first gets other keys
+
+
 @contextmanager
 def platform(tmp: Path, database: str, **env: str) -> Iterator[Platform]:
+    """A whole node with data folder `tmp` on "sqlite" or "postgres". Building one takes seconds
+    (migrations, password hashing), so each kind is built once per process and copied: files
+    and database. Nodes open side by side are copies of different builds (their keys differ);
+    settings naming a path are built afresh each time."""
+    if any("/" in value for value in env.values()):
+        url = fresh_pg_database() if database == "postgres" else nullcontext()
+        with _built(tmp, env, url) as p:
+            yield p
+        return
+    key = (database, _open[0], tuple(sorted(env.items())))
+    if key not in _templates:
+        _templates[key] = _template(database, env)
+    template = _templates[key]
+    shutil.copytree(template.folder, tmp, dirs_exist_ok=True)
+    _open[0] += 1
+    try:
+        copy = fresh_pg_database(template.database) if template.database else nullcontext()
+        with (
+            copy as url,
+            _runtime(tmp, url, env) as (rt, clock),
+            TestClient(create_app(rt)) as client,
+        ):
+            p = Platform(rt, client, clock, tmp)
+            p.tokens, p.csrf = dict(template.tokens), dict(template.csrf)
+            p.cookies = dict(template.cookies)
+            yield p
+    finally:
+        _open[0] -= 1
+
+
+def _template(database: str, env: dict[str, str]) -> _Template:
+    folder = Path(tempfile.mkdtemp(prefix="chengxin-node-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    name = None
+    if database == "postgres":
+        name = pg_template(f"chengxin_node_{uuid.uuid4().hex[:10]}")
+        create_pg_database(name, migrated_template())
+    with _built(folder, env, nullcontext(pg_url_of(name) if name else None)) as p:
+        return _Template(folder, name, p.tokens, p.csrf, p.cookies)
+
+
+@contextmanager
+def _built(tmp: Path, env: dict[str, str], url: AbstractContextManager[str | None]
+           ) -> Iterator[Platform]:  # fmt: skip
+    """Build a node from nothing (on the database at `url`, SQLite in `tmp` if None): keys,
+    migrations, sources, records, accounts, logins."""
+    with url as db_url:
+        settings_env = _settings_env(tmp, db_url, env)
+        create_key_file(load_settings(settings_env).resolved_key_file, NOW)
+        with _runtime(tmp, db_url, env) as (rt, clock):
+            migrate.upgrade(rt.engine)
+            tokens = _build(rt, clock)
+            with TestClient(create_app(rt)) as client:
+                p = Platform(rt, client, clock, tmp)
+                p.tokens = tokens
+                p.ingest([penalty_row(1, number=ALICE, name="张一"),
+                          penalty_row(2, number=BOB, name="张二")], "PENALTY-TAX", "tax.csv")  # fmt: skip
+                p.ingest([penalty_row(3, number=ALICE, name="张一")], "PENALTY-TRAFFIC",
+                         "traffic.csv")  # fmt: skip
+                p.account("alice", Role.CITIZEN, subject_id=p.subject(ALICE))
+                p.account("bank.clerk", Role.REQUESTER, requester_code="BANK-A")
+                p.account("dept.clerk", Role.DEPARTMENT, requester_code="DEPT-M")
+                for role in STAFF_ROLES:
+                    p.account(f"the.{role}", role)
+                for user in ("alice", "bank.clerk", "dept.clerk",
+                             *(f"the.{r}" for r in STAFF_ROLES)):  # fmt: skip
+                    p.login(user)
+                yield p
+
+
+def _settings_env(tmp: Path, url: str | None, env: dict[str, str]) -> dict[str, str]:
     settings_env = {"CHENGXIN_DATA_DIR": str(tmp), "CHENGXIN_COOKIE_SECURE": "false",
                     "CHENGXIN_CHECKPOINT_SECONDS": "3600", **env}  # fmt: skip
-    with fresh_pg_database() if database == "postgres" else _no_url() as url:
-        if url:
-            settings_env["CHENGXIN_DATABASE_URL"] = url
-        settings = load_settings(settings_env)
-        create_key_file(settings.resolved_key_file, NOW)
-        clock = Clock(NOW)
-        rt = Runtime(settings, clock=clock)
-        migrate.upgrade(rt.engine)
-        tokens = _build(rt, clock)
-        with TestClient(create_app(rt)) as client:
-            p = Platform(rt, client, clock, tmp)
-            p.tokens = tokens
-            p.ingest([penalty_row(1, number=ALICE, name="张一"),
-                      penalty_row(2, number=BOB, name="张二")], "PENALTY-TAX", "tax.csv")  # fmt: skip
-            p.ingest([penalty_row(3, number=ALICE, name="张一")], "PENALTY-TRAFFIC", "traffic.csv")
-            p.account("alice", Role.CITIZEN, subject_id=p.subject(ALICE))
-            p.account("bank.clerk", Role.REQUESTER, requester_code="BANK-A")
-            p.account("dept.clerk", Role.DEPARTMENT, requester_code="DEPT-M")
-            for role in STAFF_ROLES:
-                p.account(f"the.{role}", role)
-            for user in ("alice", "bank.clerk", "dept.clerk", *(f"the.{r}" for r in STAFF_ROLES)):
-                p.login(user)
-            yield p
-        rt.close()
+    if url:
+        settings_env["CHENGXIN_DATABASE_URL"] = url
+    return settings_env
 
 
-class _no_url:  # noqa: N801  (a null context manager yielding no URL)
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
+@contextmanager
+def _runtime(tmp: Path, url: str | None, env: dict[str, str]) -> Iterator[tuple[Runtime, Clock]]:
+    clock = Clock(NOW)
+    rt = Runtime(load_settings(_settings_env(tmp, url, env)), clock=clock)
+    try:
+        yield rt, clock
+    finally:
+        rt.close()  # a SQLite file is whole once its last connection closes (WAL checkpointed)

@@ -215,3 +215,15 @@ def test_r3_1_logging_in_again_with_an_old_cookie_works(sqlite_node: Platform) -
     finally:
         node.client.cookies.clear()
     assert again.status_code == 200, again.text
+
+
+def test_r3_6_the_stand_in_hash_for_unknown_users_costs_what_a_real_one_does() -> None:
+    """An unknown username is checked against a written-out hash; it must carry the hasher's
+    current parameters, or a log-in would tell whether the name exists by its speed."""
+    from argon2 import PasswordHasher  # noqa: PLC0415
+
+    from chengxin.access.passwords import DUMMY, hash_password  # noqa: PLC0415
+
+    real = hash_password(PASSWORD)
+    assert DUMMY.split("$")[:4] == real.split("$")[:4]  # algorithm, version, m/t/p
+    assert not PasswordHasher().check_needs_rehash(DUMMY)
