@@ -116,7 +116,10 @@ class ChangeEvent(Base):
     due within a number of working days; the exchange delivers it and records the answer."""
 
     __tablename__ = "change_events"
-    __table_args__ = (Index("ix_change_events_open_due", "delivered_at", "due_on"),)
+    __table_args__ = (
+        Index("ix_change_events_open_due", "delivered_at", "due_on"),  # not yet sent
+        Index("ix_change_events_unacked_due", "acknowledged_at", "due_on"),  # overdue (R-4.4)
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     record_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("records.id"), index=True)
