@@ -32,7 +32,7 @@ from sqlalchemy import text
 
 from bench.common import machine
 from bench.ingest import pg_database
-from bench.report import _people_csv
+from bench.report import people_csv
 from bench.score import NOW, fill
 from chengxin import migrate
 from chengxin.access.models import KeyOwner
@@ -57,7 +57,7 @@ PORT = 8765
 LISTED = 40
 
 
-def _prepare(url: str, key_file: Path, people: int) -> tuple[list[str], str]:
+def prepare(url: str, key_file: Path, people: int) -> tuple[list[str], str]:
     """Real people with records, some listed; a department with an API key."""
     catalog, keys = load_catalog(), create_key_file(key_file, NOW)
     sessions = session_factory(make_engine(url))
@@ -76,7 +76,7 @@ def _prepare(url: str, key_file: Path, people: int) -> tuple[list[str], str]:
                                label="bench", actor="b")[1]  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "people.csv"
-        numbers = _people_csv(path, people, 4)
+        numbers = people_csv(path, people, 4)
         collection.ingest_file(sessions, keys, catalog, lambda: NOW, path=path,
                                source_code="TAX-CHK", item_code="PENALTY-TAX", actor="b",
                                limits=Limits())  # fmt: skip
@@ -100,7 +100,8 @@ def _prepare(url: str, key_file: Path, people: int) -> tuple[list[str], str]:
     return numbers, token
 
 
-def _serve(url: str, key_file: Path, data: Path) -> subprocess.Popen[bytes]:
+def serve(url: str, key_file: Path, data: Path, *, workers: int = 1) -> subprocess.Popen[bytes]:
+    """`chengxin serve` on PORT with `workers` processes, once it answers /healthz."""
     env = os.environ | {
         "CHENGXIN_DATABASE_URL": url, "CHENGXIN_KEY_FILE": str(key_file),
         "CHENGXIN_DATA_DIR": str(data), "CHENGXIN_PORT": str(PORT),
@@ -108,8 +109,8 @@ def _serve(url: str, key_file: Path, data: Path) -> subprocess.Popen[bytes]:
         "CHENGXIN_RUN_JOBS": "false",
     }  # fmt: skip
     chengxin = Path(sys.executable).parent / "chengxin"
-    server = subprocess.Popen([str(chengxin), "serve"], env=env)  # noqa: S603
-    for _ in range(100):
+    server = subprocess.Popen([str(chengxin), "serve", "--workers", str(workers)], env=env)  # noqa: S603
+    for _ in range(300):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
             conn.request("GET", "/healthz")
@@ -164,8 +165,8 @@ def main() -> None:
         print(f"filled {args.subjects:,} people x {args.per_subject} records in "  # noqa: T201
               f"{time.perf_counter() - began:.0f} s")  # fmt: skip
         key_file = Path(tmp) / f"keys-{uuid.uuid4().hex[:6]}.json"
-        numbers, token = _prepare(url, key_file, args.people)
-        server = _serve(url, key_file, Path(tmp))
+        numbers, token = prepare(url, key_file, args.people)
+        server = serve(url, key_file, Path(tmp))
         try:
             _client(numbers, token, time.perf_counter() + 3, 0, [], [])  # warm up
             for clients in sorted({1, args.clients}):

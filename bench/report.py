@@ -52,7 +52,11 @@ def _number(n: int) -> str:
     return first17 + check_character(first17)
 
 
-def _people_csv(path: Path, count: int, per: int) -> list[str]:
+def person_name(n: int) -> str:
+    return f"王{'一二三四五六七八九十'[n % 10]}"
+
+
+def people_csv(path: Path, count: int, per: int) -> list[str]:
     numbers = [_number(n) for n in range(count)]
     rnd = random.Random(7)  # noqa: S311  (synthetic data)
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -61,7 +65,7 @@ def _people_csv(path: Path, count: int, per: int) -> list[str]:
         for n, number in enumerate(numbers):
             for k in range(per):
                 day = f"2026-{rnd.randint(4, 10):02d}-{rnd.randint(1, 28):02d}"
-                out.writerow([number, f"王{'一二三四五六七八九十'[n % 10]}", f"B{n}-{k}",
+                out.writerow([number, person_name(n), f"B{n}-{k}",
                               f"京税罚〔2026〕{n}-{k}号", day, "国家税务总局北京市税务局",
                               "逃避缴纳税款", "少缴税款", "《税收征收管理法》第六十三条", "fine",
                               "罚款", str(rnd.randint(100, 90000)), "general"])  # fmt: skip
@@ -96,7 +100,7 @@ def main() -> None:
                                  actor="b")  # fmt: skip
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "people.csv"
-            numbers = _people_csv(path, args.reports, 6)
+            numbers = people_csv(path, args.reports, 6)
             collection.ingest_file(sessions, keys, catalog, lambda: NOW, path=path,
                                    source_code="TAX-RPT", item_code="PENALTY-TAX", actor="b",
                                    limits=Limits())  # fmt: skip

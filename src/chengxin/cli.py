@@ -12,6 +12,7 @@ import typer
 
 from chengxin.access.cli import accounts_app
 from chengxin.agencies.cli import agencies_app
+from chengxin.backups.cli import backup, restore
 from chengxin.catalog.cli import app as catalog_app
 from chengxin.cli_support import emit_json, err, runtime
 from chengxin.collection.cli import batches_app, ingest, sources_app
@@ -77,6 +78,8 @@ app.add_typer(tipoffs_app, name="tipoffs")
 app.add_typer(agencies_app, name="agencies")
 app.command()(demo)
 app.command()(ingest)
+app.command()(backup)
+app.command()(restore)
 
 
 @app.command()
@@ -154,6 +157,9 @@ def serve(
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Default: CHENGXIN_PORT")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes (each with its own pool)")
+    ] = 1,
 ) -> None:
     """Serve the web pages and the API, and run the periodic jobs (expiry, deadlines)."""
     import uvicorn  # noqa: PLC0415
@@ -168,14 +174,17 @@ def serve(
     jobs = JobsThread(rt) if rt.settings.run_jobs else None  # of several processes, one
     if jobs is not None:
         jobs.start()
+    address, number = host or rt.settings.host, port or rt.settings.port
     try:
-        uvicorn.run(
-            application,
-            host=host or rt.settings.host,
-            port=port or rt.settings.port,
-            log_config=None,
-            server_header=False,
-        )
+        if workers == 1:
+            uvicorn.run(application, host=address, port=number, log_config=None,
+                        server_header=False)  # fmt: skip
+        else:  # the jobs run here, in the supervisor, once; the workers only serve
+            # A worker loads keys, catalog and measures before it answers the supervisor's
+            # pings: on a busy machine that takes longer than uvicorn's 5 s default.
+            uvicorn.run("chengxin.serving:worker_app", factory=True, workers=workers,
+                        host=address, port=number, log_config=None, server_header=False,
+                        timeout_worker_healthcheck=60)  # fmt: skip
     finally:
         if jobs is not None:
             jobs.stop()

@@ -65,10 +65,11 @@ def both(first: Callable[[], T], second: Callable[[], T]) -> tuple[T, T]:
 
 
 @contextmanager
-def serving(node: Served) -> Iterator[None]:
+def serving(node: Served, *options: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`chengxin serve` (with `options`) until it answers /healthz; stopped afterwards."""
     with (node.data / "serve.log").open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "chengxin.cli", "serve", "--port", str(node.port)],
+            [sys.executable, "-m", "chengxin.cli", "serve", "--port", str(node.port), *options],
             env=node.env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
@@ -77,7 +78,7 @@ def serving(node: Served) -> Iterator[None]:
                 assert proc.poll() is None, (node.data / "serve.log").read_text()
                 assert time.monotonic() < deadline, f"{node.code} did not start"
                 time.sleep(0.1)
-            yield
+            yield proc
         finally:
             proc.terminate()
             try:
