@@ -35,6 +35,8 @@ from chengxin.lists.api import router as lists_router
 from chengxin.logs import request_id
 from chengxin.measures.api import router as checks_router
 from chengxin.measures.catalog_api import router as measures_catalog_router
+from chengxin.metrics import api as metrics_api
+from chengxin.metrics.http import RequestMetrics, route_label
 from chengxin.notifications.api import router as notifications_router
 from chengxin.notifications.delivery import DeliveryThread
 from chengxin.problems import internal_error, problem_response
@@ -63,6 +65,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        asked = dict(scope)  # the router adds the route it chose to `scope`
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
@@ -86,12 +89,13 @@ class RequestContext:
                 raise
             await internal_error(scope["path"])(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
             log.info(
                 "request",
                 extra={
                     "method": scope["method"],
-                    "path": getattr(route, "path", scope["path"]),
+                    # The route's template, never the path asked for: a mistyped one may hold
+                    # an ID number.
+                    "path": route_label(scope, asked),
                     "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                 },
@@ -181,6 +185,8 @@ def create_app(runtime: Runtime) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "version": __version__, "database": "ok"})
 
+    metrics = metrics_api.Metrics(runtime)  # GET /metrics: bearer token, not in the schema
+    app.add_route(metrics_api.PATH, metrics.endpoint, methods=["GET"], include_in_schema=False)
     app.include_router(access_router)
     app.include_router(queries_router)
     app.include_router(ledger_router)
@@ -218,4 +224,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     # Outside the body limit, so that a peer's refused request gets a signed answer too.
     app.add_middleware(SignedAnswers, runtime=runtime)
     app.add_middleware(RequestContext)
+    app.add_middleware(RequestMetrics, histogram=metrics.latency)  # outermost: times it all
     return app

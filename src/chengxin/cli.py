@@ -167,6 +167,7 @@ def serve(
     from chengxin.app import create_app  # noqa: PLC0415
     from chengxin.jobs.runner import JobsThread  # noqa: PLC0415
     from chengxin.logs import configure_logging  # noqa: PLC0415
+    from chengxin.serving import share_metrics  # noqa: PLC0415
 
     rt = runtime()
     configure_logging(rt.settings.log_level, as_json=rt.settings.log_json)
@@ -180,6 +181,7 @@ def serve(
             uvicorn.run(application, host=address, port=number, log_config=None,
                         server_header=False)  # fmt: skip
         else:  # the jobs run here, in the supervisor, once; the workers only serve
+            share_metrics(rt.settings)
             # A worker loads keys, catalog and measures before it answers the supervisor's
             # pings: on a busy machine that takes longer than uvicorn's 5 s default.
             uvicorn.run("chengxin.serving:worker_app", factory=True, workers=workers,

@@ -8,6 +8,7 @@ the variable and the rule; secret values are never echoed.
 from __future__ import annotations
 
 import os
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +27,7 @@ from chengxin.exchange.node_rules import (
 )
 
 PREFIX = "CHENGXIN_"
-SECRET_FIELDS = ("database_url", "smtp_password")
+SECRET_FIELDS = ("database_url", "smtp_password", "metrics_token")
 MAX_SECRET_FILE_BYTES = 64 * 1024
 
 
@@ -96,6 +97,8 @@ class Settings(BaseSettings):
     share_up: frozenset[DisclosureLevel] = frozenset(
         {DisclosureLevel.PUBLIC, DisclosureLevel.GOVERNMENT}
     )
+    # Monitoring (issue 10): the bearer token of GET /metrics; unset, the route answers 404.
+    metrics_token: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -106,6 +109,16 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite: or postgresql+psycopg:")
         if value.startswith("postgresql:"):
             return "postgresql+psycopg:" + value.removeprefix("postgresql:")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        # Long enough not to be guessed; the characters of an RFC 6750 bearer token.
+        if not re.fullmatch(r"[A-Za-z0-9._~+/=-]{24,256}", value):
+            raise ValueError("must be 24 to 256 letters, digits or . _ ~ + / = -")
         return value
 
     @field_validator("share_up", mode="before")

@@ -116,6 +116,19 @@ def test_r3_6_internal_errors_reveal_nothing_and_logs_mask_id_numbers(
     assert (request_line["path"], request_line["status"]) == ("/boom", 500)
 
 
+def test_r3_6_the_request_log_names_the_route_not_the_path_asked_for(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A mistyped path may hold an ID number: the log line has the route's template, or
+    `unmatched` when nothing matched."""
+    with caplog.at_level(logging.INFO):
+        assert client.get("/api/v1/no-such/11010519491231002X").status_code == 404
+        assert client.get("/static/no-such-file.css").status_code == 404
+    paths = [json.loads(JsonFormatter().format(r))["path"] for r in caplog.records
+             if r.getMessage() == "request"]  # fmt: skip
+    assert paths == ["unmatched", "/static/{path}"]
+
+
 def test_redact_masks_id_shaped_values_only() -> None:
     assert (
         redact("id 11010519491231002x and 110105491231002")
