@@ -112,6 +112,14 @@ def _window_start(today: dt.date, months: int) -> dt.date:
     return shift_months(today, -months) + DAY
 
 
+def _window_end(decided: dt.date, months: int) -> dt.date:
+    """The last day whose window (`_window_start`) still holds a decision of `decided`: the day
+    before the corresponding day N months on, or that day itself when it is a clamped month end
+    (29 January + 1 month is 28 February, whose window still starts on 29 January)."""
+    end = shift_months(decided, months)
+    return end if shift_months(end, -months) < decided else end - DAY
+
+
 def _record_holds(cond: RecordCondition, record: RecordFact, today: dt.date) -> Reason | None:
     if cond.items and record.item not in cond.items:
         return None
@@ -123,7 +131,7 @@ def _record_holds(cond: RecordCondition, record: RecordFact, today: dt.date) -> 
     if cond.within_months is not None:
         if record.decision_date < _window_start(today, cond.within_months):
             return None
-        window_end = shift_months(record.decision_date, cond.within_months) - DAY
+        window_end = _window_end(record.decision_date, cond.within_months)
         until = window_end if until is None else min(until, window_end)
     return Reason(ReasonKind.RECORD, until, record=record)
 
