@@ -146,8 +146,9 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(BaseException):
+    """Not an Exception: FastAPI's body parsing turns any Exception raised while it reads the
+    body into a 400, and this one must reach BodyLimit to become the 413."""
 
 
 def create_app(runtime: Runtime) -> FastAPI:

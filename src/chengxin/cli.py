@@ -9,12 +9,14 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from chengxin.access.cli import accounts_app
 from chengxin.agencies.cli import agencies_app
 from chengxin.backups.cli import backup, restore
 from chengxin.catalog.cli import app as catalog_app
-from chengxin.cli_support import emit_json, err, runtime
+from chengxin.cli_support import database_failure, emit_json, err, runtime
 from chengxin.collection.cli import batches_app, ingest, sources_app
 from chengxin.collection.quality_cli import quality_app
 from chengxin.commitments.cli import commitments_app
@@ -193,7 +195,8 @@ def serve(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the command and turn refusals into one line and exit status 2.
+    """Entry point: run the command and turn refusals into one line and exit status 2, and a
+    failure of the database (full, unreachable) into one line naming it and exit status 1.
 
     Typer itself answers usage errors (unknown option, bad value) naming the option, status 2.
     """
@@ -204,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     except ChengxinError as exc:
         err(f"error: {exc}")
         return 2
+    except (DBAPIError, PoolTimeout) as exc:  # a full disk, a lost database: not a bug
+        line = database_failure(exc)
+        if line is None:
+            raise
+        err(line)  # one line, not a traceback (which could quote the statement's values)
+        return 1
     return 0
 
 

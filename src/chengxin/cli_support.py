@@ -1,4 +1,5 @@
-"""Small helpers shared by the domain CLIs: the runtime, JSON output, stderr."""
+"""Small helpers shared by the domain CLIs: the runtime, JSON output, stderr, and how a command
+that failed on the database (a full disk, a lost connection) ends."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import json
 import sys
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
+from chengxin.db import DatabaseTrouble, database_trouble
 from chengxin.runtime import Runtime
 from chengxin.settings import load_settings
 
@@ -25,3 +29,20 @@ def emit_json(value: Any) -> None:
 
 def err(message: str) -> None:
     sys.stderr.write(message + "\n")
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """The one line a command ends with when the database failed it, naming the cause; None
+    for any other exception. The failed transaction was rolled back."""
+    trouble = database_trouble(exc)
+    if trouble is None:
+        return None
+    cause = type(exc).__name__
+    if isinstance(exc, DBAPIError):  # the driver's first line: "database or disk is full" …
+        cause = (str(exc.orig).strip().splitlines() or [cause])[0][:200]
+    if trouble is DatabaseTrouble.STORAGE_FULL:
+        return (f"error: database: the storage is full ({cause}); the failed step was not "
+                "saved. Free disk space, then run the command again")  # fmt: skip
+    return (f"error: database: cannot be reached or cannot answer now ({cause}). Check "
+            "CHENGXIN_DATABASE_URL and the database server, then run the command "
+            "again")  # fmt: skip

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, Enum, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -109,6 +110,35 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+class DatabaseTrouble(StrEnum):
+    """A database failure the operator, not the code, must deal with (docs/operations.md)."""
+
+    STORAGE_FULL = "storage-full"  # nothing more can be written until space is freed
+    UNAVAILABLE = "database-unavailable"  # unreachable, or cannot answer now: try again
+
+
+_SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full" (also PRAGMA max_page_count)
+_PG_DISK_FULL = "53100"  # SQLSTATE disk_full
+
+
+def database_trouble(exc: BaseException) -> DatabaseTrouble | None:
+    """Which operator-side failure `exc` is, or None (a bug or bad data: an internal error).
+    OperationalError is the DB-API's class for failures outside the program's control: a lost
+    or refused connection, a database that is locked, shut down or out of space."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection became free in time
+        return DatabaseTrouble.UNAVAILABLE
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if (isinstance(code, int) and code & 0xFF == _SQLITE_FULL) or (
+        getattr(exc.orig, "sqlstate", None) == _PG_DISK_FULL
+    ):
+        return DatabaseTrouble.STORAGE_FULL
+    if exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError):
+        return DatabaseTrouble.UNAVAILABLE
+    return None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,5 +1,6 @@
 """A batch is whole or absent: killing `chengxin ingest` mid-batch leaves nothing, and running it
-again completes it (R-2.2). Real processes, real databases."""
+again completes it (R-2.2), after which `chengxin ledger verify` passes (R-3.3). Real processes,
+real databases."""
 
 from __future__ import annotations
 
@@ -101,3 +102,6 @@ def test_r2_2_killing_the_ingest_mid_batch_leaves_nothing_and_a_rerun_completes(
     done = cli(env, "ingest", str(path), "--source", "TAX-BJ", "--item", "PENALTY-TAX", "--json")
     assert f'"accepted": {ROWS}' in done.stdout
     assert counts(env) == (1, ROWS, ROWS)
+    # The log the killed transaction was appending to is whole, with the rerun's versions.
+    verified = cli(env, "ledger", "verify")
+    assert verified.stdout.startswith(f"OK: {ROWS} entries"), verified.stdout

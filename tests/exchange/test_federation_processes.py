@@ -177,6 +177,7 @@ def test_h_three_nodes_share_query_repair_recover_and_refuse(tmp_path: Path) -> 
         assert len(queued) >= EXTRA + 2  # the tax penalties of Alice, Bob and the extra people
         assert _applied(n_rt, a.code) == list(range(1, (packages or 0) + 1))
         assert _copies(n_rt, b.code)
+        assert "OK" in n.cli("ledger", "verify")  # the killed node's log is whole
 
         # 3. A cross-region query (互查) from either region finds the records of both.
         a_answer, b_answer = _query(a_node), _query(b_node)

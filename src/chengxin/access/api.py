@@ -19,9 +19,10 @@ from chengxin.access.deps import (
 from chengxin.access.permissions import ROLE_PERMISSIONS, Permission, Role
 from chengxin.access.principal import Principal
 from chengxin.errors import Unauthenticated
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["access"])
+router = APIRouter(prefix="/api/v1", tags=["access"], responses=GUARDED, dependencies=NO_NUL)
 Caller = Annotated[Principal, allowed(Permission.SESSIONS_USE)]
 
 
@@ -60,7 +61,13 @@ class AccountOut(BaseModel):
     role: Role
 
 
-@router.post("/auth/signup", status_code=201, response_model=AccountOut, summary="Citizen sign-up")
+@router.post(
+    "/auth/signup",
+    status_code=201,
+    response_model=AccountOut,
+    summary="Citizen sign-up",
+    responses=problem_responses(409),
+)
 def sign_up(request: Request, _caller: Caller, body: SignUpIn) -> AccountOut:
     rt = runtime_of(request)
     with rt.sessions() as session, session.begin():

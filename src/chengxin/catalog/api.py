@@ -19,10 +19,14 @@ from chengxin.catalog.views import ItemDetailOut, ItemListOut, detail_view, list
 from chengxin.catalog.vocab import Category, Domain, InfoClass
 from chengxin.clock import Clock, china_today, system_clock
 from chengxin.errors import ConfigError
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 
 # The catalog is public; the check still runs (rate limits, the blacklist, the role table).
 router = APIRouter(
-    prefix="/api/v1/catalog", tags=["catalog"], dependencies=[allowed(Permission.CATALOG_READ)]
+    prefix="/api/v1/catalog",
+    tags=["catalog"],
+    dependencies=[allowed(Permission.CATALOG_READ), *NO_NUL],
+    responses=GUARDED,
 )
 
 
@@ -68,7 +72,7 @@ def list_items(
 @router.get(
     "/items/{code}",
     summary="One catalog item: the version in force on a date and all versions",
-    responses={404: {"description": "No catalog item has this code"}},
+    responses=problem_responses(described={404: "No catalog item has this code"}),
 )
 def get_item(
     catalog: CatalogDep,

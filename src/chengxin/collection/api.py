@@ -17,9 +17,10 @@ from chengxin.collection.ingest import Receipt
 from chengxin.collection.models import Source
 from chengxin.collection.readers import Limits
 from chengxin.errors import TooLarge
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["collection"])
+router = APIRouter(prefix="/api/v1", tags=["collection"], responses=GUARDED, dependencies=NO_NUL)
 
 
 class RecordIn(BaseModel):
@@ -80,7 +81,12 @@ def post_record(request: Request, source_id: CurrentSource, record: RecordIn) ->
     )  # fmt: skip
 
 
-@router.get("/batches/{batch_id}", response_model=Receipt, summary="A batch's receipt")
+@router.get(
+    "/batches/{batch_id}",
+    response_model=Receipt,
+    summary="A batch's receipt",
+    responses=problem_responses(404),
+)
 def get_batch(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -> Receipt:
     with runtime_of(request).sessions() as session:
         return service.batch_receipt(session, batch_id, source_id)
@@ -90,7 +96,7 @@ def get_batch(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -
     "/batches/{batch_id}/errors.csv",
     summary="The refused rows of a batch (CSV: row, field, rule, message)",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}}}, **problem_responses(404)},
 )
 def get_batch_errors(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -> Response:
     with runtime_of(request).sessions() as session:

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from chengxin.access.deps import QualitySource
 from chengxin.catalog.vocab import UpdateFrequency
 from chengxin.collection.quality import quality_report
+from chengxin.problems import GUARDED, NO_NUL
 from chengxin.runtime import Runtime
 
-router = APIRouter(prefix="/api/v1", tags=["quality"])
+router = APIRouter(prefix="/api/v1", tags=["quality"], responses=GUARDED, dependencies=NO_NUL)
 
 
 class _Out(BaseModel):

@@ -30,9 +30,10 @@ from chengxin.commitments.rules import (
 from chengxin.commitments.submit import CommitmentContext
 from chengxin.commitments.views import MAX_PAGE, CommitmentOut, commitment_view, find_commitments
 from chengxin.errors import Forbidden
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import Runtime, runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["commitments"])
+router = APIRouter(prefix="/api/v1", tags=["commitments"], responses=GUARDED, dependencies=NO_NUL)
 Department = Annotated[Principal, allowed(Permission.OWN_COMMITMENTS_WRITE)]
 Staff = Annotated[Principal, allowed(Permission.COMMITMENTS_READ)]
 Person = Annotated[Principal, allowed(Permission.OWN_RECORDS_READ)]
@@ -87,6 +88,7 @@ def _view(rt: Runtime, session: Session, found: Commitment, *, texts: bool) -> C
 
 
 @router.post("/commitments", status_code=201, response_model=CommitmentOut,
+             responses=problem_responses(404, 409),
              summary="Record a commitment (信用承诺) and its COMMITMENT-MADE record")  # fmt: skip
 def make(request: Request, principal: Department, body: CommitmentIn) -> CommitmentOut:
     rt = runtime_of(request)
@@ -123,7 +125,12 @@ def department_list(
         return [_view(rt, session, c, texts=True) for c in found]
 
 
-@router.get("/commitments/{commitment_id}", response_model=CommitmentOut, summary="One of mine")
+@router.get(
+    "/commitments/{commitment_id}",
+    response_model=CommitmentOut,
+    summary="One of mine",
+    responses=problem_responses(404),
+)
 def department_one(
     request: Request, principal: Department, commitment_id: uuid.UUID
 ) -> CommitmentOut:
@@ -135,6 +142,7 @@ def department_one(
 
 
 @router.post("/commitments/{commitment_id}/fulfil", response_model=CommitmentOut,
+             responses=problem_responses(404, 409),
              summary="Kept on or before its deadline: the record says fulfilled")  # fmt: skip
 def fulfil(
     request: Request, principal: Department, commitment_id: uuid.UUID, body: FulfilIn
@@ -150,6 +158,7 @@ def fulfil(
 
 
 @router.post("/commitments/{commitment_id}/cancel", response_model=CommitmentOut,
+             responses=problem_responses(404, 409),
              summary="Withdraw a pending commitment: its record is revoked")  # fmt: skip
 def cancel(
     request: Request, principal: Department, commitment_id: uuid.UUID, body: CancelIn
@@ -164,6 +173,7 @@ def cancel(
 
 
 @router.post("/commitments/{commitment_id}/breach", response_model=CommitmentOut,
+             responses=problem_responses(404, 409),
              summary="Establish a breach: a COMMITMENT-BREACH record is made")  # fmt: skip
 def breach(
     request: Request, principal: Department, commitment_id: uuid.UUID, body: BreachIn
@@ -199,6 +209,7 @@ def staff_list(
 
 
 @router.get("/staff/commitments/{commitment_id}", response_model=CommitmentOut,
+            responses=problem_responses(404),
             summary="One commitment (no texts, no identities)")  # fmt: skip
 def staff_one(request: Request, _staff: Staff, commitment_id: uuid.UUID) -> CommitmentOut:
     rt = runtime_of(request)

@@ -18,10 +18,11 @@ from chengxin.catalog.vocab import Category, DisclosureLevel
 from chengxin.consents import service
 from chengxin.consents.models import Consent
 from chengxin.consents.rules import PURPOSE_LABELS, ConsentStatus, Purpose, parse_scope
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.requesters.models import Requester
 from chengxin.runtime import runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["consents"])
+router = APIRouter(prefix="/api/v1", tags=["consents"], responses=GUARDED, dependencies=NO_NUL)
 Citizen = Annotated[Principal, allowed(Permission.OWN_CONSENTS_WRITE)]
 Staff = Annotated[Principal, allowed(Permission.CONSENTS_READ)]
 
@@ -124,6 +125,7 @@ def _own(session: Session, consent: Consent, requester: Requester) -> ConsentOut
     status_code=201,
     response_model=ConsentOut,
     summary="Give a requester consent (授权) for a purpose, scope and period",
+    responses=problem_responses(described={404: "No requester has this code"}),
 )
 def post_consent(request: Request, principal: Citizen, body: ConsentIn) -> ConsentOut:
     rt = runtime_of(request)
@@ -154,7 +156,7 @@ def get_my_consents(request: Request, principal: Citizen) -> list[ConsentOut]:
     "/me/consents/{consent_id}/withdraw",
     response_model=ConsentOut,
     summary="Withdraw one of my consents; it stops opening anything at once",
-    responses={404: {"description": "No consent of yours has this id"}},
+    responses=problem_responses(described={404: "No consent of yours has this id"}),
 )
 def post_withdraw(
     request: Request,
@@ -176,6 +178,7 @@ def post_withdraw(
     "/consents",
     response_model=list[ConsentStaffOut],
     summary="Consents, newest first, optionally of one requester (subject ids only)",
+    responses=problem_responses(404),
 )
 def get_consents(
     request: Request,

@@ -17,9 +17,10 @@ from chengxin.disputes import objections, repairs
 from chengxin.disputes.attachments import MAX_BYTES, MAX_FILES, read_files
 from chengxin.disputes.cases import cases_of
 from chengxin.disputes.views import CaseOut, case_view
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import runtime_of
 
-router = APIRouter(prefix="/api/v1/me", tags=["disputes"])
+router = APIRouter(prefix="/api/v1/me", tags=["disputes"], responses=GUARDED, dependencies=NO_NUL)
 Person = Annotated[Principal, allowed(Permission.OWN_DISPUTES_WRITE)]
 Files = Annotated[list[UploadFile], File(description="PDF, JPEG or PNG; at most 5 of 5 MiB")]
 UPLOAD_PATHS = ("/api/v1/me/objections", "/api/v1/me/repairs", "/api/v1/objections")
@@ -41,7 +42,13 @@ def _person(principal: Principal) -> uuid.UUID:
     return own_subject(principal, "objections, repairs and explanations")
 
 
-@router.post("/objections", status_code=201, response_model=CaseOut, summary="Object to a record")
+@router.post(
+    "/objections",
+    status_code=201,
+    response_model=CaseOut,
+    summary="Object to a record",
+    responses=problem_responses(404, 409),
+)
 def post_objection(
     *,
     request: Request,
@@ -60,7 +67,13 @@ def post_objection(
         return case_view(session, rt.keys, case, china_today(now))
 
 
-@router.post("/repairs", status_code=201, response_model=CaseOut, summary="Apply for repair")
+@router.post(
+    "/repairs",
+    status_code=201,
+    response_model=CaseOut,
+    summary="Apply for repair",
+    responses=problem_responses(404, 409),
+)
 def post_repair(  # noqa: PLR0917  (form fields are parameters)
     request: Request,
     principal: Person,
@@ -90,7 +103,12 @@ def my_cases(request: Request, principal: Person) -> list[CaseOut]:
         return [case_view(session, rt.keys, case, today) for case in found]
 
 
-@router.post("/objections/{case_id}/withdraw", response_model=CaseOut, summary="Withdraw")
+@router.post(
+    "/objections/{case_id}/withdraw",
+    response_model=CaseOut,
+    summary="Withdraw",
+    responses=problem_responses(404, 409),
+)
 def withdraw_objection(request: Request, principal: Person, case_id: uuid.UUID) -> CaseOut:
     rt, now = runtime_of(request), runtime_of(request).clock()
     with rt.sessions() as session, session.begin():
@@ -101,7 +119,12 @@ def withdraw_objection(request: Request, principal: Person, case_id: uuid.UUID) 
         return case_view(session, rt.keys, case, china_today(now))
 
 
-@router.post("/repairs/{case_id}/withdraw", response_model=CaseOut, summary="Withdraw")
+@router.post(
+    "/repairs/{case_id}/withdraw",
+    response_model=CaseOut,
+    summary="Withdraw",
+    responses=problem_responses(404, 409),
+)
 def withdraw_repair(request: Request, principal: Person, case_id: uuid.UUID) -> CaseOut:
     rt, now = runtime_of(request), runtime_of(request).clock()
     with rt.sessions() as session, session.begin():
@@ -113,7 +136,10 @@ def withdraw_repair(request: Request, principal: Person, case_id: uuid.UUID) -> 
 
 
 @router.post(
-    "/records/{record_id}/explanation", response_model=ExplanationOut, summary="Explain a record"
+    "/records/{record_id}/explanation",
+    response_model=ExplanationOut,
+    summary="Explain a record",
+    responses=problem_responses(404),
 )
 def explain(
     request: Request, principal: Person, record_id: uuid.UUID, body: ExplanationIn

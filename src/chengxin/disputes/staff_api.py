@@ -23,9 +23,10 @@ from chengxin.disputes.rules import ObjectionEvent
 from chengxin.disputes.views import CaseOut, case_view, find_case
 from chengxin.errors import InvalidInput, NotFound
 from chengxin.identity.service import find_person
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import Runtime, runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["disputes"])
+router = APIRouter(prefix="/api/v1", tags=["disputes"], responses=GUARDED, dependencies=NO_NUL)
 Staff = Annotated[Principal, allowed(Permission.DISPUTES_MANAGE)]
 Reader = Annotated[Principal, allowed(Permission.DISPUTES_READ)]
 Source = Annotated[Principal, allowed(Permission.SOURCE_DISPUTES_WRITE)]
@@ -87,7 +88,12 @@ def source_queue(request: Request, principal: Source) -> list[CaseOut]:
         return [_view(rt, session, find_case(session, r.kind, r.id)) for r in rows]
 
 
-@router.post("/objections/{case_id}/accept", response_model=CaseOut, summary="Accept a filing")
+@router.post(
+    "/objections/{case_id}/accept",
+    response_model=CaseOut,
+    summary="Accept a filing",
+    responses=problem_responses(404, 409),
+)
 def accept(request: Request, staff: Staff, case_id: uuid.UUID, body: ReasonIn) -> CaseOut:
     rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
@@ -96,7 +102,12 @@ def accept(request: Request, staff: Staff, case_id: uuid.UUID, body: ReasonIn) -
         return _view(rt, session, case)
 
 
-@router.post("/objections/{case_id}/reject", response_model=CaseOut, summary="Reject a filing")
+@router.post(
+    "/objections/{case_id}/reject",
+    response_model=CaseOut,
+    summary="Reject a filing",
+    responses=problem_responses(404, 409),
+)
 def reject(request: Request, staff: Staff, case_id: uuid.UUID, body: ReasonIn) -> CaseOut:
     rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
@@ -105,7 +116,12 @@ def reject(request: Request, staff: Staff, case_id: uuid.UUID, body: ReasonIn) -
         return _view(rt, session, case)
 
 
-@router.post("/objections/{case_id}/answer", response_model=CaseOut, summary="Source's answer")
+@router.post(
+    "/objections/{case_id}/answer",
+    response_model=CaseOut,
+    summary="Source's answer",
+    responses=problem_responses(404, 409),
+)
 def answer(request: Request, principal: Source, case_id: uuid.UUID, body: AnswerIn) -> CaseOut:
     rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
@@ -119,7 +135,7 @@ def answer(request: Request, principal: Source, case_id: uuid.UUID, body: Answer
 
 @router.post(
     "/objections/{case_id}/review-outcome", response_model=CaseOut,
-    summary="Enter a reconsideration or court outcome",
+    summary="Enter a reconsideration or court outcome", responses=problem_responses(404, 409),
 )  # fmt: skip
 def review(request: Request, staff: Staff, case_id: uuid.UUID, body: ReviewIn) -> CaseOut:
     rt = runtime_of(request)
@@ -132,7 +148,12 @@ def review(request: Request, staff: Staff, case_id: uuid.UUID, body: ReviewIn) -
         return _view(rt, session, case)
 
 
-@router.post("/repairs/{case_id}/forward", response_model=CaseOut, summary="Forward to source")
+@router.post(
+    "/repairs/{case_id}/forward",
+    response_model=CaseOut,
+    summary="Forward to source",
+    responses=problem_responses(404, 409),
+)
 def forward(request: Request, staff: Staff, case_id: uuid.UUID) -> CaseOut:
     rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
@@ -141,7 +162,12 @@ def forward(request: Request, staff: Staff, case_id: uuid.UUID) -> CaseOut:
         return _view(rt, session, case)
 
 
-@router.post("/repairs/{case_id}/reject", response_model=CaseOut, summary="Platform rejects")
+@router.post(
+    "/repairs/{case_id}/reject",
+    response_model=CaseOut,
+    summary="Platform rejects",
+    responses=problem_responses(404, 409),
+)
 def reject_repair(request: Request, staff: Staff, case_id: uuid.UUID, body: ReasonIn) -> CaseOut:
     rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
@@ -150,7 +176,12 @@ def reject_repair(request: Request, staff: Staff, case_id: uuid.UUID, body: Reas
         return _view(rt, session, case)
 
 
-@router.post("/repairs/{case_id}/decide", response_model=CaseOut, summary="Source decides")
+@router.post(
+    "/repairs/{case_id}/decide",
+    response_model=CaseOut,
+    summary="Source decides",
+    responses=problem_responses(404, 409),
+)
 def decide(request: Request, principal: Source, case_id: uuid.UUID, body: DecisionIn) -> CaseOut:
     rt = runtime_of(request)
     source_id = source_of(principal)
@@ -182,7 +213,7 @@ class NoticeOut(BaseModel):
 
 
 @router.post(
-    "/source/repair-notices", response_model=NoticeOut,
+    "/source/repair-notices", response_model=NoticeOut, responses=problem_responses(404),
     summary="Send the repair notice with the decision (两书同达)",
 )  # fmt: skip
 def post_repair_notice(request: Request, principal: Source, body: NoticeIn) -> NoticeOut:
@@ -197,6 +228,7 @@ def post_repair_notice(request: Request, principal: Source, body: NoticeIn) -> N
 
 @router.post(
     "/objections", status_code=201, response_model=CaseOut,
+    responses=problem_responses(404, 409),
     summary="File an objection for a person through their authorised agent (代理人)",
 )  # fmt: skip
 def post_agent_objection(  # noqa: PLR0917  (form fields are parameters)

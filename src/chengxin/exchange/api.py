@@ -23,9 +23,12 @@ from chengxin.exchange.nodes import get_peer, own_node
 from chengxin.exchange.packages import Limits, Package, unpack
 from chengxin.exchange.peer_auth import ACTOR_PREFIX, peer_code
 from chengxin.exchange.signing import SEQUENCE
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import Runtime, runtime_of
 
-router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
+router = APIRouter(
+    prefix="/api/v1/exchange", tags=["exchange"], responses=GUARDED, dependencies=NO_NUL
+)
 PACKAGE_TYPE = "application/gzip"
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_SEQUENCE = 2**63 - 1
@@ -127,9 +130,13 @@ def _sequence(raw: str | None) -> int:
     summary="Store a peer's package (gzip bytes) in the inbox, once per sequence number",
     responses={
         200: {"description": "the same package was held already (state duplicate)"},
-        409: {"description": "this sequence number came before with other content"},
-        413: {"description": "larger than CHENGXIN_MAX_PACKAGE_BYTES"},
-        415: {"description": "not application/gzip"},
+        **problem_responses(
+            described={
+                409: "this sequence number came before with other content",
+                413: "larger than CHENGXIN_MAX_PACKAGE_BYTES",
+                415: "not application/gzip",
+            }
+        ),
     },
 )
 def receive(

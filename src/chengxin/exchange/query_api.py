@@ -15,9 +15,12 @@ from chengxin.access.principal import Principal
 from chengxin.catalog.vocab import Category, DisclosureLevel
 from chengxin.exchange import codec, crossquery
 from chengxin.exchange.peer_auth import peer_code
+from chengxin.problems import GUARDED, NO_NUL
 from chengxin.runtime import runtime_of
 
-router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
+router = APIRouter(
+    prefix="/api/v1/exchange", tags=["exchange"], responses=GUARDED, dependencies=NO_NUL
+)
 Asker = Annotated[Principal, allowed(Permission.EXCHANGE_QUERY)]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from chengxin.access.deps import allowed
@@ -15,9 +15,10 @@ from chengxin.access.principal import Principal
 from chengxin.errors import NotFound
 from chengxin.ledger import service
 from chengxin.ledger.entries import SUBJECT_KEY, redacted
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import runtime_of
 
-router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
+router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"], responses=GUARDED, dependencies=NO_NUL)
 Reader = Annotated[Principal, allowed(Permission.LEDGER_READ)]
 
 
@@ -53,7 +54,12 @@ class PublicKeyOut(BaseModel):
     public_key: str = Field(description="base64 of the raw 32-byte Ed25519 public key")
 
 
-@router.get("/checkpoint", response_model=CheckpointOut, summary="The latest signed checkpoint")
+@router.get(
+    "/checkpoint",
+    response_model=CheckpointOut,
+    summary="The latest signed checkpoint",
+    responses=problem_responses(404),
+)
 def get_checkpoint(request: Request, _reader: Reader) -> CheckpointOut:
     with runtime_of(request).sessions() as session:
         row = service.latest_checkpoint(session)
@@ -65,8 +71,13 @@ def get_checkpoint(request: Request, _reader: Reader) -> CheckpointOut:
         )  # fmt: skip
 
 
-@router.get("/entries/{index}", response_model=EntryOut, summary="One entry and its leaf hash")
-def get_entry(request: Request, reader: Reader, index: int) -> EntryOut:
+@router.get(
+    "/entries/{index}",
+    response_model=EntryOut,
+    summary="One entry and its leaf hash",
+    responses=problem_responses(404),
+)
+def get_entry(request: Request, reader: Reader, index: Annotated[int, Path(ge=0)]) -> EntryOut:
     with runtime_of(request).sessions() as session:
         row, entry = service.get_entry(session, index)
     own = reader.subject_id is not None and entry.get(SUBJECT_KEY) == str(reader.subject_id)

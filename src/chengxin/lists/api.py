@@ -25,9 +25,10 @@ from chengxin.lists.rules import Condition, ListingState, RemovalReason
 from chengxin.lists.service import ListContext
 from chengxin.lists.types import ListType, shipped_types
 from chengxin.lists.views import ListingOut, listing_view
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import Runtime, runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["lists"])
+router = APIRouter(prefix="/api/v1", tags=["lists"], responses=GUARDED, dependencies=NO_NUL)
 Source = Annotated[Principal, allowed(Permission.SOURCE_LISTINGS)]
 Operator = Annotated[Principal, allowed(Permission.LISTS_MANAGE)]
 Reader = Annotated[Principal, allowed(Permission.LISTS_READ)]
@@ -112,6 +113,7 @@ def _view(rt: Runtime, session: Any, entry: Any, *, person: bool = False) -> Lis
 
 
 @router.post("/listings", status_code=201, response_model=ProposalOut,
+             responses=problem_responses(404, 409),
              summary="Propose a listing; the notice (告知) goes out at once")  # fmt: skip
 def propose(request: Request, principal: Source, body: ProposeIn) -> ProposalOut:
     rt = runtime_of(request)
@@ -144,6 +146,7 @@ def source_listings(
 
 
 @router.post("/listings/{entry_id}/confirm", response_model=ListingOut,
+             responses=problem_responses(404, 409),
              summary="The listing takes effect (after the window, or the answer)")  # fmt: skip
 def confirm(
     request: Request, principal: Source, entry_id: uuid.UUID, body: ConfirmIn
@@ -158,6 +161,7 @@ def confirm(
 
 
 @router.post("/listings/{entry_id}/withdraw", response_model=ListingOut,
+             responses=problem_responses(404, 409),
              summary="Drop a proposal before it takes effect")  # fmt: skip
 def withdraw(
     request: Request, principal: Source, entry_id: uuid.UUID, body: ReasonIn
@@ -186,6 +190,7 @@ def _remove(
 
 
 @router.post("/listings/{entry_id}/remove", response_model=ListingOut,
+             responses=problem_responses(404, 409),
              summary="Remove by decision, or early when the conditions hold")  # fmt: skip
 def remove(request: Request, principal: Source, entry_id: uuid.UUID, body: RemoveIn) -> ListingOut:
     return _remove(runtime_of(request), principal, entry_id, body, source_of(principal))
@@ -195,6 +200,7 @@ def remove(request: Request, principal: Source, entry_id: uuid.UUID, body: Remov
 
 
 @router.post("/staff/listings/{entry_id}/confirm", response_model=ListingOut,
+             responses=problem_responses(404, 409),
              summary="The platform confirms a listing")  # fmt: skip
 def staff_confirm(
     request: Request, staff: Operator, entry_id: uuid.UUID, body: ConfirmIn
@@ -209,6 +215,7 @@ def staff_confirm(
 
 
 @router.post("/staff/listings/{entry_id}/remove", response_model=ListingOut,
+             responses=problem_responses(404, 409),
              summary="The platform removes a listing")  # fmt: skip
 def staff_remove(
     request: Request, staff: Operator, entry_id: uuid.UUID, body: RemoveIn
@@ -233,7 +240,12 @@ def staff_listings(
         return [_view(rt, session, e) for e in found]
 
 
-@router.get("/listings/{entry_id}", response_model=ListingOut, summary="One listing and its steps")
+@router.get(
+    "/listings/{entry_id}",
+    response_model=ListingOut,
+    summary="One listing and its steps",
+    responses=problem_responses(404),
+)
 def staff_listing(request: Request, _staff: Reader, entry_id: uuid.UUID) -> ListingOut:
     rt = runtime_of(request)
     with rt.sessions() as session:
@@ -252,6 +264,7 @@ def my_listings(request: Request, principal: Person) -> list[ListingOut]:
 
 
 @router.post("/me/listings/{entry_id}/answer", response_model=ListingOut,
+             responses=problem_responses(404, 409),
              summary="State my case (陈述申辩) within the answer window")  # fmt: skip
 def answer(request: Request, principal: Person, entry_id: uuid.UUID, body: AnswerIn) -> ListingOut:
     rt = runtime_of(request)

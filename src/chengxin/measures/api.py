@@ -20,11 +20,12 @@ from chengxin.measures.checks import run_check
 from chengxin.measures.feedback import FeedbackItem, give_feedback, own_check
 from chengxin.measures.models import Check, CheckFeedback, CheckResult
 from chengxin.measures.views import CheckOut, answer_out, stored_out
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.queries.thresholds import Thresholds
 from chengxin.runtime import Runtime, runtime_of
 from chengxin.sealed import unseal
 
-router = APIRouter(prefix="/api/v1", tags=["measures"])
+router = APIRouter(prefix="/api/v1", tags=["measures"], responses=GUARDED, dependencies=NO_NUL)
 Department = Annotated[Principal, allowed(Permission.PERSON_MEASURES_CHECK)]
 Staff = Annotated[Principal, allowed(Permission.MEASURES_STATS)]
 
@@ -142,12 +143,18 @@ def my_figures(
             session, requester_id=principal.requester_id, since=since, until=until))  # fmt: skip
 
 
-@router.get("/checks/{check_id}", response_model=CheckOut, summary="One of my checks")
+@router.get(
+    "/checks/{check_id}",
+    response_model=CheckOut,
+    summary="One of my checks",
+    responses=problem_responses(404),
+)
 def get_check(request: Request, principal: Department, check_id: uuid.UUID) -> CheckOut:
     return _stored(runtime_of(request), principal, check_id)
 
 
 @router.post("/checks/{check_id}/feedback", response_model=CheckOut,
+             responses=problem_responses(404, 409),
              summary="Report which measures were applied, skipped or overridden")  # fmt: skip
 def post_feedback(
     request: Request, principal: Department, check_id: uuid.UUID, body: FeedbackIn

@@ -19,10 +19,14 @@ from chengxin.access.permissions import Permission
 from chengxin.clock import china_today
 from chengxin.errors import NotFound
 from chengxin.measures.types import SCENARIO_NAMES, Measure, MeasureKind, Measures, Scenario
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import runtime_of
 
 router = APIRouter(
-    prefix="/api/v1", tags=["measures"], dependencies=[allowed(Permission.MEASURES_READ)]
+    prefix="/api/v1",
+    tags=["measures"],
+    dependencies=[allowed(Permission.MEASURES_READ), *NO_NUL],
+    responses=GUARDED,
 )
 
 
@@ -83,7 +87,7 @@ def list_measures(
 @router.get(
     "/measures/{code}",
     summary="One measure: every version, and the one in force today",
-    responses={404: {"description": "No measure has this code"}},
+    responses=problem_responses(described={404: "No measure has this code"}),
 )
 def get_measure(
     measures: MeasuresDep,
@@ -92,7 +96,7 @@ def get_measure(
 ) -> MeasureDetailOut:
     versions = measures.versions.get(code)
     if not versions:
-        raise NotFound(f"no measure has the code {code!r}", field="code")
+        raise NotFound("no measure has this code", field="code", rule="measure")  # input not echoed
     current = next((m for m in measures.in_force(today) if m.code == code), None)
     return MeasureDetailOut(code=code, in_force=current, versions=list(versions))
 

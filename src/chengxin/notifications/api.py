@@ -16,9 +16,10 @@ from chengxin.access.principal import Principal
 from chengxin.errors import Forbidden
 from chengxin.notifications import service
 from chengxin.notifications.models import Notification
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"])
+router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=GUARDED, dependencies=NO_NUL)
 Citizen = Annotated[Principal, allowed(Permission.OWN_NOTIFICATIONS)]
 
 
@@ -71,7 +72,7 @@ def get_notifications(
     "/me/notifications/{notification_id}/read",
     response_model=NotificationOut,
     summary="Mark one of my notices read",
-    responses={404: {"description": "No notice of yours has this id"}},
+    responses=problem_responses(described={404: "No notice of yours has this id"}),
 )
 def post_read(
     request: Request, principal: Citizen, notification_id: Annotated[uuid.UUID, Path()]
@@ -158,6 +159,7 @@ def get_staff_notifications(
     "/staff/notifications/{notification_id}/read",
     response_model=NotificationOut,
     summary="Mark one of my staff notices read",
+    responses=problem_responses(404),
 )
 def post_staff_read(
     request: Request, principal: Staff, notification_id: Annotated[uuid.UUID, Path()]

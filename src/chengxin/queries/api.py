@@ -15,6 +15,7 @@ from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.exchange import crossfetch
 from chengxin.ledger import service as ledger
+from chengxin.problems import GUARDED, NO_NUL
 from chengxin.queries import register, service
 from chengxin.queries.models import QueryEntry
 from chengxin.queries.rules import Outcome
@@ -22,7 +23,8 @@ from chengxin.queries.service import PersonReport
 from chengxin.queries.thresholds import Thresholds
 from chengxin.runtime import runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["queries"])
+router = APIRouter(prefix="/api/v1", tags=["queries"], responses=GUARDED, dependencies=NO_NUL)
+MAX_OFFSET = 2**63 - 1  # SQL's BIGINT: a larger OFFSET is not a number the database takes
 
 
 class QueryIn(BaseModel):
@@ -125,7 +127,7 @@ def get_register(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[RegisterOut]:
     rt = runtime_of(request)
     with rt.sessions() as session:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from chengxin.access.deps import allowed
 from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.queries.api import QueryIn
 from chengxin.queries.thresholds import Thresholds
 from chengxin.reports import service
@@ -20,9 +21,13 @@ from chengxin.reports.render import to_html, to_pdf
 from chengxin.runtime import runtime_of
 from chengxin.scoring.service import model_for
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], responses=GUARDED, dependencies=NO_NUL)
 Format = Literal["json", "html", "pdf"]
 Verifier = Annotated[Principal, allowed(Permission.REPORTS_VERIFY)]
+# The answer in the format asked for (`format=`): JSON, an HTML page or a PDF file.
+REPORT_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/html": {}, "application/pdf": {}}}
+}
 
 
 class VerificationOut(BaseModel):
@@ -45,7 +50,11 @@ def _answer(report: dict[str, Any], fmt: Format) -> Response:
     return JSONResponse(report)
 
 
-@router.get("/api/v1/me/report", summary="My own credit report (JSON, HTML or PDF)")
+@router.get(
+    "/api/v1/me/report",
+    responses=REPORT_FORMATS,
+    summary="My own credit report (JSON, HTML or PDF)",
+)
 def my_report(
     request: Request,
     principal: Annotated[Principal, allowed(Permission.OWN_RECORDS_READ)],
@@ -60,7 +69,11 @@ def my_report(
     return _answer(report, format)
 
 
-@router.post("/api/v1/reports", summary="A credit report for a requester or a department")
+@router.post(
+    "/api/v1/reports",
+    responses=REPORT_FORMATS,
+    summary="A credit report for a requester or a department",
+)
 def post_report(
     request: Request,
     principal: Annotated[Principal, allowed(Permission.PERSON_RECORDS_QUERY)],
@@ -76,7 +89,12 @@ def post_report(
     return _answer(report, format)
 
 
-@router.get("/api/v1/reports/verify/{code}", response_model=VerificationOut, summary="Check a code")
+@router.get(
+    "/api/v1/reports/verify/{code}",
+    response_model=VerificationOut,
+    summary="Check a code",
+    responses=problem_responses(404),
+)
 def verify_code(request: Request, _who: Verifier, code: str) -> VerificationOut:
     with runtime_of(request).sessions() as session:
         found = service.check_code(session, code[:40])

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from chengxin.access.deps import allowed
 from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.requesters import service
 from chengxin.requesters.models import BlacklistEvent, Requester, RequesterKind
 from chengxin.runtime import runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["requesters"])
+router = APIRouter(prefix="/api/v1", tags=["requesters"], responses=GUARDED, dependencies=NO_NUL)
 Reader = Annotated[Principal, allowed(Permission.REQUESTERS_READ)]
 Manager = Annotated[Principal, allowed(Permission.REQUESTERS_MANAGE)]
 Code = Annotated[str, Path(max_length=32, description="Requester code, e.g. BANK-BJ-01")]
@@ -114,7 +115,7 @@ def list_requesters(request: Request, _principal: Reader) -> list[RequesterOut]:
     "/requesters/{code}",
     response_model=RequesterDetailOut,
     summary="One requester with its violations and blacklist history",
-    responses={404: {"description": "No requester has this code"}},
+    responses=problem_responses(described={404: "No requester has this code"}),
 )
 def get_requester(request: Request, _principal: Reader, code: Code) -> RequesterDetailOut:
     with runtime_of(request).sessions() as session:
@@ -122,7 +123,11 @@ def get_requester(request: Request, _principal: Reader, code: Code) -> Requester
 
 
 @router.post(
-    "/requesters", status_code=201, response_model=RequesterOut, summary="Register a requester"
+    "/requesters",
+    status_code=201,
+    response_model=RequesterOut,
+    summary="Register a requester",
+    responses=problem_responses(409),
 )
 def post_requester(request: Request, principal: Manager, body: RequesterIn) -> RequesterOut:
     rt = runtime_of(request)
@@ -139,6 +144,7 @@ def post_requester(request: Request, principal: Manager, body: RequesterIn) -> R
     status_code=201,
     response_model=ViolationOut,
     summary="Record a violation on a requester's file",
+    responses=problem_responses(404),
 )
 def post_violation(
     request: Request, principal: Manager, code: Code, body: ViolationIn
@@ -157,6 +163,7 @@ def post_violation(
     "/requesters/{code}/blacklist",
     response_model=RequesterOut,
     summary="Put a requester on the violation blacklist (违规经营黑名单), at once",
+    responses=problem_responses(404),
 )
 def post_blacklist(
     request: Request, principal: Manager, code: Code, body: BlacklistIn

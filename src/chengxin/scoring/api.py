@@ -15,18 +15,20 @@ from chengxin.access.deps import allowed
 from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.errors import Forbidden
-from chengxin.problems import problem
+from chengxin.problems import GUARDED, NO_NUL, problem, problem_responses
 from chengxin.runtime import runtime_of
 from chengxin.scoring import service
 from chengxin.scoring.models import Score
 from chengxin.scoring.rules import Breakdown
 from chengxin.scoring.views import NOTICE, breakdown_dict, line_dict
 
-router = APIRouter(prefix="/api/v1/me/score", tags=["score"])
+router = APIRouter(
+    prefix="/api/v1/me/score", tags=["score"], responses=GUARDED, dependencies=NO_NUL
+)
 Person = Annotated[Principal, allowed(Permission.OWN_SCORE)]
-NOT_OPTED_IN: dict[int | str, dict[str, Any]] = {
-    404: {"description": 'Not opted in: `{"opted_in": false, …}` (problem+json)'}
-}
+NOT_OPTED_IN = problem_responses(
+    described={404: 'Not opted in: `{"opted_in": false, …}` (problem+json)'}
+)
 
 
 class GradeOut(BaseModel):

@@ -18,6 +18,7 @@ from chengxin.access.ratelimit import RateLimiter
 from chengxin.disputes.api import UPLOAD_LIMIT
 from chengxin.disputes.attachments import read_files
 from chengxin.errors import TooManyRequests
+from chengxin.problems import GUARDED, NO_NUL, problem_responses
 from chengxin.runtime import runtime_of
 from chengxin.tipoffs import service
 from chengxin.tipoffs.rules import (
@@ -42,7 +43,7 @@ from chengxin.tipoffs.views import (
     track_view,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["tipoffs"])
+router = APIRouter(prefix="/api/v1", tags=["tipoffs"], responses=GUARDED, dependencies=NO_NUL)
 UPLOAD_PATHS = ("/api/v1/tipoffs",)
 UPLOADS = dict.fromkeys(UPLOAD_PATHS, UPLOAD_LIMIT)  # for the app's body limit
 Follower = Annotated[Principal, allowed(Permission.TIPOFFS_FILE)]
@@ -118,6 +119,7 @@ def post_tipoff(  # noqa: PLR0917  (form fields are parameters)
 
 
 @router.get("/tipoffs/{tracking}", response_model=TrackOut,
+            responses=problem_responses(404),
             summary="Follow a tip-off by its tracking number: state and dates only")  # fmt: skip
 def follow(
     request: Request,
@@ -150,6 +152,7 @@ def staff_queue(
 
 
 @router.get("/staff/tipoffs/{tipoff_id}", response_model=TipoffOut,
+            responses=problem_responses(404),
             summary="One tip-off with its texts, evidence and steps")  # fmt: skip
 def staff_one(request: Request, _staff: Reader, tipoff_id: uuid.UUID) -> TipoffOut:
     rt = runtime_of(request)
@@ -158,7 +161,7 @@ def staff_one(request: Request, _staff: Reader, tipoff_id: uuid.UUID) -> TipoffO
 
 
 @router.get("/staff/tipoffs/{tipoff_id}/files/{file_id}", response_class=Response,
-            summary="One evidence file, as sent")  # fmt: skip
+            summary="One evidence file, as sent", responses=problem_responses(404))  # fmt: skip
 def staff_file(
     request: Request, _staff: Reader, tipoff_id: uuid.UUID, file_id: uuid.UUID
 ) -> Response:
@@ -171,7 +174,12 @@ def staff_file(
     })  # fmt: skip
 
 
-@router.post("/staff/tipoffs/{tipoff_id}/accept", response_model=TipoffOut, summary="受理")
+@router.post(
+    "/staff/tipoffs/{tipoff_id}/accept",
+    response_model=TipoffOut,
+    summary="受理",
+    responses=problem_responses(404, 409),
+)
 def accept(request: Request, staff: Staff, tipoff_id: uuid.UUID, body: ReasonIn) -> TipoffOut:
     rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
@@ -180,7 +188,12 @@ def accept(request: Request, staff: Staff, tipoff_id: uuid.UUID, body: ReasonIn)
         return staff_view(session, rt.keys, done)
 
 
-@router.post("/staff/tipoffs/{tipoff_id}/reject", response_model=TipoffOut, summary="不予受理")
+@router.post(
+    "/staff/tipoffs/{tipoff_id}/reject",
+    response_model=TipoffOut,
+    summary="不予受理",
+    responses=problem_responses(404, 409),
+)
 def reject(request: Request, staff: Staff, tipoff_id: uuid.UUID, body: ReasonIn) -> TipoffOut:
     rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
@@ -190,6 +203,7 @@ def reject(request: Request, staff: Staff, tipoff_id: uuid.UUID, body: ReasonIn)
 
 
 @router.post("/staff/tipoffs/{tipoff_id}/refer", response_model=TipoffOut,
+             responses=problem_responses(404, 409),
              summary="移交认定单位: refer to the designating source")  # fmt: skip
 def refer(request: Request, staff: Staff, tipoff_id: uuid.UUID, body: ReferIn) -> TipoffOut:
     rt = runtime_of(request)
@@ -200,7 +214,12 @@ def refer(request: Request, staff: Staff, tipoff_id: uuid.UUID, body: ReferIn) -
         return staff_view(session, rt.keys, done)
 
 
-@router.post("/staff/tipoffs/{tipoff_id}/close", response_model=TipoffOut, summary="办结")
+@router.post(
+    "/staff/tipoffs/{tipoff_id}/close",
+    response_model=TipoffOut,
+    summary="办结",
+    responses=problem_responses(404, 409),
+)
 def close(request: Request, staff: Staff, tipoff_id: uuid.UUID, body: ReasonIn) -> TipoffOut:
     rt = runtime_of(request)
     with rt.sessions() as session, session.begin():
