@@ -154,6 +154,10 @@ def test_a_node_answers_503_while_its_database_is_gone_and_recovers_by_itself(
         clean_503(node.call("GET", "/api/v1/me/disputes", "alice"))
         clean_503(node.call("GET", "/api/v1/ledger/checkpoint", "the.auditor"))
         clean_503(file_objection(node, uuid.uuid4()))
+        page = node.call("GET", "/me", "alice", headers={"Accept-Language": "zh-CN"})
+        assert (page.status_code, page.headers["Retry-After"]) == (503, "5")  # a page, in Chinese
+        assert page.headers["content-type"].startswith("text/html")
+        assert "平台暂时无法应答，请稍后再试" in page.text
         # The command line: one line naming the cause, no trace.
         status = subprocess.run([sys.executable, "-m", "chengxin.cli", "ledger", "status"],
                                 env=env, capture_output=True, text=True, timeout=60,

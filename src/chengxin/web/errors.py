@@ -10,10 +10,14 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
+from chengxin.db import DatabaseTrouble, database_trouble
 from chengxin.errors import ChengxinError, TooManyRequests, Unauthenticated
+from chengxin.problems import RETRY_AFTER_SECONDS
 from chengxin.web.i18n import N_
 from chengxin.web.pages import page_lang, render
 
@@ -29,6 +33,8 @@ TITLES = {
     405: N_("This page cannot be used this way"),
     422: N_("The request has a value this page cannot use"),
     429: N_("Too many requests"),
+    503: N_("The platform cannot answer just now: please try again in a moment"),
+    507: N_("The platform cannot store anything more just now: please try again later"),
 }
 
 
@@ -45,6 +51,9 @@ def _status_and_fields(exc: Exception) -> tuple[int, list[str]]:
         return exc.status, [exc.field] if exc.field and exc.status == 422 else []
     if isinstance(exc, StarletteHTTPException):
         return exc.status_code, []
+    trouble = database_trouble(exc)  # a lost database or a full disk (docs/operations.md)
+    if trouble is not None:
+        return (507 if trouble is DatabaseTrouble.STORAGE_FULL else 503), []
     return 500, []
 
 
@@ -58,6 +67,8 @@ def _page_or(api_handler: Handler) -> Handler:
             query = f"?{urlencode({'next': target})}" if target else ""
             return RedirectResponse(f"/login{query}", status_code=303)
         status, fields = _status_and_fields(exc)
+        if status in {503, 507} and not hasattr(request.state, "viewer"):
+            request.state.viewer = None  # who is looking would be read from the database
         response = render(
             request, page_lang(request), "error.html", status=status,
             title=TITLES.get(status, N_("The request could not be answered")), fields=fields,
@@ -65,6 +76,8 @@ def _page_or(api_handler: Handler) -> Handler:
         )  # fmt: skip
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
+        elif status == 503:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     return handle
@@ -72,5 +85,6 @@ def _page_or(api_handler: Handler) -> Handler:
 
 def install(app: FastAPI) -> None:
     """Wrap the problem+json handlers (call after `problems.install`)."""
-    for kind in (ChengxinError, RequestValidationError, StarletteHTTPException):
+    kinds = (ChengxinError, RequestValidationError, StarletteHTTPException, DBAPIError, PoolTimeout)
+    for kind in kinds:
         app.add_exception_handler(kind, _page_or(app.exception_handlers[kind]))
