@@ -26,6 +26,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
@@ -153,17 +155,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"machine: {machine()}")  # noqa: T201
-    with pg_database(args.postgres) as url, tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        began = time.perf_counter()
-        fill(engine, args.subjects, args.per_subject)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))  # settle the fill: statistics, visibility map
-            conn.execute(text("CHECKPOINT"))  # and its dirty pages, before anything is timed
-        engine.dispose()
-        print(f"filled {args.subjects:,} people x {args.per_subject} records in "  # noqa: T201
-              f"{time.perf_counter() - began:.0f} s")  # fmt: skip
+    with (
+        crowd(args.postgres, args.subjects, args.per_subject) as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         key_file = Path(tmp) / f"keys-{uuid.uuid4().hex[:6]}.json"
         numbers, token = prepare(url, key_file, args.people)
         server = serve(url, key_file, Path(tmp))
@@ -174,6 +169,24 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(30)
+
+
+@contextmanager
+def crowd(admin_url: str, subjects: int, per: int) -> Iterator[str]:
+    """A new PostgreSQL database, migrated and filled by COPY with `subjects` people of `per`
+    records each (bench/score.py), settled before anything is timed; dropped afterwards."""
+    with pg_database(admin_url) as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        began = time.perf_counter()
+        fill(engine, subjects, per)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))  # settle the fill: statistics, visibility map
+            conn.execute(text("CHECKPOINT"))  # and its dirty pages, before anything is timed
+        engine.dispose()
+        print(f"filled {subjects:,} people x {per} records in "  # noqa: T201
+              f"{time.perf_counter() - began:.0f} s")  # fmt: skip
+        yield url
 
 
 def _measure(numbers: list[str], token: str, clients: int, seconds: float) -> None:

@@ -30,14 +30,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
-
-from bench.checks import PORT, prepare, serve
+from bench.checks import PORT, crowd, prepare, serve
 from bench.common import machine
-from bench.ingest import pg_database
 from bench.report import person_name
-from bench.score import fill
-from chengxin import migrate
 from chengxin.collection import sources
 from chengxin.db import make_engine, session_factory
 from chengxin.measures.types import Scenario
@@ -178,13 +173,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"machine: {machine()}")  # noqa: T201
-    with pg_database(args.postgres) as url, tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        fill(engine, args.subjects, 5)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-        engine.dispose()
+    with crowd(args.postgres, args.subjects, 5) as url, tempfile.TemporaryDirectory() as tmp:
         key_file = Path(tmp) / f"keys-{uuid.uuid4().hex[:6]}.json"
         numbers, dept = prepare(url, key_file, args.people)
         tokens = {"dept": dept, "source": source_token(url)}
