@@ -151,16 +151,19 @@ class _BodyTooLarge(BaseException):
     body into a 400, and this one must reach BodyLimit to become the 413."""
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
+    """The web pages and the API. With `background`, the app also signs ledger checkpoints and
+    sends e-mails in threads of its own; workers of `serve --workers N` leave that to their
+    supervisor, so that N workers do not sign N checkpoints."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        checkpointer = Checkpointer(runtime)
-        checkpointer.start()
-        delivery = DeliveryThread(runtime)
-        delivery.start()
+        threads = (Checkpointer(runtime), DeliveryThread(runtime)) if background else ()
+        for thread in threads:
+            thread.start()
         yield
-        delivery.stop()
-        checkpointer.stop()
+        for thread in reversed(threads):
+            thread.stop()
         runtime.close()
 
     app = FastAPI(

@@ -163,35 +163,42 @@ def serve(
         int, typer.Option(min=1, max=64, help="Server processes (each with its own pool)")
     ] = 1,
 ) -> None:
-    """Serve the web pages and the API, and run the periodic jobs (expiry, deadlines)."""
+    """Serve the web pages and the API, and run the periodic jobs (expiry, deadlines); with
+    --workers N, N processes serve one port and this one keeps the jobs, checkpoints and e-mail."""
     import uvicorn  # noqa: PLC0415
 
     from chengxin.app import create_app  # noqa: PLC0415
     from chengxin.jobs.runner import JobsThread  # noqa: PLC0415
+    from chengxin.ledger.checkpointer import Checkpointer  # noqa: PLC0415
     from chengxin.logs import configure_logging  # noqa: PLC0415
+    from chengxin.notifications.delivery import DeliveryThread  # noqa: PLC0415
     from chengxin.serving import share_metrics  # noqa: PLC0415
 
     rt = runtime()
     configure_logging(rt.settings.log_level, as_json=rt.settings.log_json)
-    application = create_app(rt)
-    jobs = JobsThread(rt) if rt.settings.run_jobs else None  # of several processes, one
-    if jobs is not None:
-        jobs.start()
+    application = create_app(rt)  # also fails now, not in a worker, on unusable settings
+    threads: list[Checkpointer | DeliveryThread | JobsThread] = []
+    if rt.settings.run_jobs:  # of several processes, one
+        threads.append(JobsThread(rt))
+    if workers > 1:  # checkpoints and e-mail here, in the supervisor; the workers only serve
+        share_metrics(rt.settings)
+        threads += [Checkpointer(rt), DeliveryThread(rt)]
+    for thread in threads:
+        thread.start()
     address, number = host or rt.settings.host, port or rt.settings.port
     try:
         if workers == 1:
             uvicorn.run(application, host=address, port=number, log_config=None,
                         server_header=False)  # fmt: skip
-        else:  # the jobs run here, in the supervisor, once; the workers only serve
-            share_metrics(rt.settings)
+        else:
             # A worker loads keys, catalog and measures before it answers the supervisor's
             # pings: on a busy machine that takes longer than uvicorn's 5 s default.
             uvicorn.run("chengxin.serving:worker_app", factory=True, workers=workers,
                         host=address, port=number, log_config=None, server_header=False,
                         timeout_worker_healthcheck=60)  # fmt: skip
     finally:
-        if jobs is not None:
-            jobs.stop()
+        for thread in reversed(threads):
+            thread.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from chengxin.settings import Settings, load_settings
 def worker_app() -> FastAPI:
     rt = Runtime(load_settings())
     configure_logging(rt.settings.log_level, as_json=rt.settings.log_json)
-    return create_app(rt)
+    return create_app(rt, background=False)  # the supervisor signs and sends
 
 
 def share_metrics(settings: Settings) -> None:
