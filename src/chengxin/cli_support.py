@@ -1,21 +1,39 @@
-"""Small helpers shared by the domain CLIs: the runtime, JSON output, stderr, and how a command
-that failed on the database (a full disk, a lost connection) ends."""
+"""Small helpers shared by the domain CLIs: the runtime, the --json and --actor options, JSON
+output, stderr, and how a command that failed on the database (a full disk, a lost connection)
+ends."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from sqlalchemy.exc import DBAPIError
 
 from chengxin.db import DatabaseTrouble, database_trouble
 from chengxin.runtime import Runtime
 from chengxin.settings import load_settings
 
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Actor = Annotated[
+    str | None, typer.Option(help="Who does this (kept with the change); default cli:<user>.")
+]
+
 
 def runtime() -> Runtime:
     return Runtime(load_settings())
+
+
+def cli_actor(actor: str | None) -> str:
+    """The actor recorded with a change made from the command line: `--actor`, or the login."""
+    if actor:
+        return actor
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name in some containers
+        return "cli:operator"
 
 
 def _plain(value: Any) -> Any:

@@ -6,6 +6,9 @@ one-line message with a non-zero exit. Messages must never carry an unmasked ID 
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TypeVar
+
 
 class ChengxinError(Exception):
     """Base of all refusals the platform gives on purpose."""
@@ -31,6 +34,18 @@ class InvalidInput(ChengxinError):
     status = 422
     title = "Invalid input"
     type_slug = "invalid-input"
+
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def one_of(kind: type[Choice], raw: str, *, field: str, rule: str) -> Choice:
+    """`raw` (spaces around it ignored) as a member of `kind`, or a refusal listing them all."""
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidInput(f"must be one of {allowed}", field=field, rule=rule) from None
 
 
 class NotFound(ChengxinError):

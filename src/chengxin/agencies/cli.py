@@ -19,19 +19,15 @@ from chengxin.agencies.service import (
     list_agreements,
     make_agreement,
 )
-from chengxin.cli_support import emit_json, runtime
+from chengxin.cli_support import Actor, JsonFlag, cli_actor, emit_json, runtime
 from chengxin.errors import ChengxinError, InvalidInput
 from chengxin.exchange.node_rules import fingerprint, parse_public_key
-from chengxin.requesters.cli import cli_actor, parse_day
+from chengxin.requesters.cli import parse_day
 
 agencies_app = typer.Typer(
     help="Credit agencies (征信机构): agreements and scheduled exports (R-5.5).",
     no_args_is_help=True,
 )
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Actor = Annotated[
-    str | None, typer.Option(help="Who does this (kept with the change); default cli:<user>.")
-]
 # The option each service field comes from, so that a refusal names what the operator typed.
 OPTIONS = {"code": "CODE", "name": "--name", "public_key": "--public-key", "agency": "AGENCY",
            "items": "--item", "purposes": "--purpose", "frequency": "--frequency",

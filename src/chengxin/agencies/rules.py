@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from chengxin.catalog.schema import Catalog
 from chengxin.catalog.vocab import DisclosureLevel
-from chengxin.errors import InvalidInput
+from chengxin.errors import InvalidInput, one_of
 
 MAX_ITEMS = 100
 MAX_NAME = 200
@@ -36,11 +36,7 @@ class Purpose(StrEnum):
 
 
 def parse_frequency(raw: str, field: str = "frequency") -> Frequency:
-    try:
-        return Frequency(raw.strip())
-    except ValueError:
-        allowed = ", ".join(f.value for f in Frequency)
-        raise InvalidInput(f"must be one of {allowed}", field=field, rule="frequency") from None
+    return one_of(Frequency, raw, field=field, rule="frequency")
 
 
 def parse_purposes(raw: Iterable[str], field: str = "purposes") -> tuple[Purpose, ...]:

@@ -8,24 +8,20 @@ from typing import Annotated, Any
 
 import typer
 
-from chengxin.cli_support import emit_json, runtime
+from chengxin.cli_support import Actor, JsonFlag, cli_actor, emit_json, runtime
 from chengxin.clock import china_today
 from chengxin.consents import service
 from chengxin.consents.models import Consent
 from chengxin.consents.rules import CONSENTABLE, PURPOSE_LABELS, parse_purpose, parse_scope
 from chengxin.errors import InvalidInput, NotFound
 from chengxin.identity.service import find_person
-from chengxin.requesters.cli import cli_actor, parse_day
+from chengxin.requesters.cli import parse_day
 from chengxin.requesters.models import Requester
 
 consents_app = typer.Typer(
     help="Consents (授权): record, withdraw, list, verify signatures; purposes.",
     no_args_is_help=True,
 )
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Actor = Annotated[
-    str | None, typer.Option(help="Who does this (kept with the change); default cli:<user>.")
-]
 
 
 def _list(raw: str | None) -> list[str] | None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from chengxin.cli_support import emit_json, runtime
+from chengxin.cli_support import Actor, JsonFlag, cli_actor, emit_json, runtime
 from chengxin.clock import CHINA_TZ, china_today
 from chengxin.errors import ChengxinError
 from chengxin.exchange.apply import run_apply
@@ -19,7 +19,7 @@ from chengxin.exchange.node_rules import fingerprint, parse_public_key, parse_ro
 from chengxin.exchange.nodes import add_peer, disable_peer, get_peer, list_peers, own_node
 from chengxin.exchange.outbox import overdue as overdue_events
 from chengxin.exchange.push import queue_summary
-from chengxin.requesters.cli import cli_actor
+from chengxin.runtime import Runtime
 
 HELLO_PATH = "/api/v1/exchange/hello"
 
@@ -74,10 +74,7 @@ def send(
     queued for the national platform), then send its packages in order (issue H, R-4.4)."""
     rt = runtime()
     try:
-        if peer:
-            with rt.sessions() as session:
-                for code in peer:
-                    get_peer(session, code)  # an unknown code is refused, naming it
+        _known_peers(rt, peer)
         rounds = send_round(rt, peers=peer)
     finally:
         rt.close()
@@ -100,6 +97,14 @@ def send(
         typer.echo("no enabled peers")
 
 
+def _known_peers(rt: Runtime, codes: list[str] | None) -> None:
+    """Refuse an unknown peer code, naming it, before any work is done."""
+    if codes:
+        with rt.sessions() as session:
+            for code in codes:
+                get_peer(session, code)
+
+
 @exchange_app.command("apply")
 def apply(
     peer: Annotated[
@@ -110,10 +115,7 @@ def apply(
     (issue H, R-4.4). Prints what was applied and which numbers each peer's packages wait for."""
     rt = runtime()
     try:
-        if peer:
-            with rt.sessions() as session:
-                for code in peer:
-                    get_peer(session, code)  # an unknown code is refused, naming it
+        _known_peers(rt, peer)
         typer.echo(run_apply(rt, senders=peer))
     finally:
         rt.close()
@@ -147,10 +149,6 @@ nodes_app = typer.Typer(
     help="Peer nodes (节点) this node trusts, and this node's own identity (issue H).",
     no_args_is_help=True,
 )
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Actor = Annotated[
-    str | None, typer.Option(help="Who does this (kept with the change); default cli:<user>.")
-]
 # The option each service field comes from, so that a refusal names what the operator typed.
 OPTIONS = {"code": "CODE", "role": "--role", "region": "--region", "url": "--url",
            "public_key": "--public-key"}  # fmt: skip

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from chengxin.errors import InvalidInput
+from chengxin.errors import InvalidInput, one_of
 from chengxin.identity.numbers import region_of
 
 NODE_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9_-]{1,31}$"
@@ -41,11 +41,7 @@ def check_code(raw: str, field: str = "code") -> str:
 
 
 def parse_role(raw: str, field: str = "role") -> NodeRole:
-    try:
-        return NodeRole(raw.strip())
-    except ValueError:
-        roles = ", ".join(r.value for r in NodeRole)
-        raise InvalidInput(f"must be one of {roles}", field=field, rule="node-role") from None
+    return one_of(NodeRole, raw, field=field, rule="node-role")
 
 
 def check_region(raw: str, field: str = "region") -> str:

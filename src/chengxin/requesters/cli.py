@@ -4,7 +4,6 @@ blacklist (违规经营黑名单), API keys and staff accounts (R-3.5)."""
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
-from chengxin.cli_support import emit_json, runtime
-from chengxin.errors import InvalidInput
+from chengxin.cli_support import Actor, JsonFlag, cli_actor, emit_json, runtime
+from chengxin.errors import InvalidInput, one_of
 from chengxin.requesters import service
 from chengxin.requesters.models import Requester, RequesterKind
 
@@ -21,31 +20,14 @@ requesters_app = typer.Typer(
     help="Requesters (查询机构), departments (实施部门), violations and the blacklist.",
     no_args_is_help=True,
 )
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Actor = Annotated[
-    str | None, typer.Option(help="Who does this (kept with the change); default cli:<user>.")
-]
 Document = Annotated[
     str | None, typer.Option("--document", help="Number of the decision document (文书编号).")
 ]
 MAX_PASSWORD_FILE_CHARS = 1024
 
 
-def cli_actor(actor: str | None) -> str:
-    if actor:
-        return actor
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):  # no login name in some containers
-        return "cli:operator"
-
-
 def parse_kind(raw: str) -> RequesterKind:
-    try:
-        return RequesterKind(raw.strip())
-    except ValueError:
-        kinds = ", ".join(k.value for k in RequesterKind)
-        raise InvalidInput(f"must be one of {kinds}", field="kind", rule="requester-kind") from None
+    return one_of(RequesterKind, raw, field="kind", rule="requester-kind")
 
 
 def parse_day(raw: str, field: str) -> dt.date:
