@@ -36,7 +36,7 @@ from chengxin.exchange.packages import unpack
 from chengxin.keys import new_key_ring
 from chengxin.records.models import Change, ChangeEvent, RecordStatus
 from tests.conftest import NOW
-from tests.exchange.test_outbox import RECEIVER, URL, _build, _peer, _share_and_change
+from tests.exchange.test_outbox import RECEIVER, URL, _build, _share_and_change, peered
 from tests.platform import Platform, platform
 
 SENDER = "CN-110000"
@@ -197,14 +197,8 @@ def overdue_at(p: Platform, today: dt.date = LATER) -> tuple[int, list[OverdueEv
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, Platform]]:
     """CN-110000 and CN-440300, each the other's peer, on SQLite."""
-    with (
-        platform(tmp_path_factory.mktemp("sender"), "sqlite") as sender,
-        platform(tmp_path_factory.mktemp("receiver"), "sqlite", CHENGXIN_NODE_CODE=RECEIVER,
-                 CHENGXIN_REGION_CODE="440300") as receiver,
-    ):  # fmt: skip
-        _peer(sender, receiver, RECEIVER, "440300")
-        _peer(receiver, sender, SENDER, "110000")
-        yield sender, receiver
+    with peered(tmp_path_factory) as nodes:
+        yield nodes
 
 
 def test_r4_4_a_delivered_change_is_overdue_until_the_receiver_acks_it(

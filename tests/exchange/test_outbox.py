@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
@@ -113,17 +114,23 @@ def _messages(p: Platform, package: OutboxPackage) -> tuple[object, ...]:
                   receiver=RECEIVER).messages  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, Platform]]:
-    """This node (CN-110000) and a receiving node (CN-440300), each the other's peer."""
+@contextmanager
+def peered(factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, Platform]]:
+    """This node (CN-110000) and a receiving node (CN-440300) on SQLite, each the other's peer."""
     with (
-        platform(tmp_path_factory.mktemp("sender"), "sqlite") as sender,
-        platform(tmp_path_factory.mktemp("receiver"), "sqlite", CHENGXIN_NODE_CODE=RECEIVER,
+        platform(factory.mktemp("sender"), "sqlite") as sender,
+        platform(factory.mktemp("receiver"), "sqlite", CHENGXIN_NODE_CODE=RECEIVER,
                  CHENGXIN_REGION_CODE="440300") as receiver,
     ):  # fmt: skip
         _peer(sender, receiver, RECEIVER, "440300")
         _peer(receiver, sender, "CN-110000", "110000")
         yield sender, receiver
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, Platform]]:
+    with peered(tmp_path_factory) as nodes:
+        yield nodes
 
 
 def _client(sender: Platform, http: httpx2.Client) -> NodeClient:
