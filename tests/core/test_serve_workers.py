@@ -15,6 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.exchange.test_peers_processes import Served, serving
+from tests.support import run
 
 TOKEN = "metrics-token-for-tests-0123456789"
 HEALTH = ("chengxin_http_request_duration_seconds_count",
@@ -73,3 +74,13 @@ def test_workers_share_a_port_and_their_figures_and_a_killed_one_is_replaced(
         until(lambda: len(workers_of(supervisor.pid) - {victim}) == 2)
         assert [health(node.url) for _ in range(10)] == [200] * 10
         assert supervisor.poll() is None
+
+
+@pytest.mark.parametrize("workers", ["0", "65", "two", "-1"])
+def test_a_bad_worker_count_is_refused_naming_the_option(
+    workers: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused before anything starts: the answer names --workers and its range."""
+    code, _, err = run(capsys, "serve", "--workers", workers)
+    assert code == 2
+    assert "--workers" in err
