@@ -31,8 +31,10 @@ from chengxin.collection import sources
 from chengxin.collection.readers import Limits
 from chengxin.consents import service as consents
 from chengxin.consents.rules import Purpose, parse_scope
+from chengxin.db import make_engine
 from chengxin.identity import service as identity
 from chengxin.keys import create_key_file
+from chengxin.partitioning.service import partition_tables
 from chengxin.requesters import service as requesters
 from chengxin.requesters.models import RequesterKind
 from chengxin.runtime import Runtime
@@ -51,6 +53,10 @@ PASSWORD = "correct horse battery"
 ALICE = person(1, "19850315")  # 张一: has a tax penalty (public) and a traffic penalty (authorised)
 BOB = person(2, "19900101")  # 张二: has one tax penalty
 STAFF_ROLES = (Role.REVIEWER, Role.OPERATOR, Role.AUDITOR)
+# "partitioned": PostgreSQL with records and record_versions hash-partitioned by subject key
+# (`chengxin db partition`); a module marked `layouts` runs its `node` tests on it too.
+KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+LAYOUTS = [*KINDS, pytest.param("partitioned", marks=pytest.mark.postgres)]
 
 
 class Clock:
@@ -162,7 +168,14 @@ def _build(rt: Runtime, clock: Clock) -> dict[str, str]:
     return tokens
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.hookimpl(tryfirst=True)  # the mark must be there before pytest reads the marks
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "node" in metafunc.fixturenames and metafunc.definition.get_closest_marker("layouts"):
+        # A parametrize mark takes precedence over the fixture's own params.
+        metafunc.definition.add_marker(pytest.mark.parametrize("node", LAYOUTS, indirect=True))
+
+
+@pytest.fixture(params=KINDS)
 def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
     """A whole node on each database (registered for every test folder by tests/conftest.py;
     a folder's own `node` fixture takes precedence)."""
@@ -199,6 +212,7 @@ def platform(tmp: Path, database: str, **env: str) -> Iterator[Platform]:
     and database. Nodes open side by side are copies of different builds (their keys differ);
     settings naming a path are built afresh each time."""
     if any("/" in value for value in env.values()):
+        assert database != "partitioned", "settings naming a path: sqlite or postgres only"
         url = fresh_pg_database() if database == "postgres" else nullcontext()
         with _built(tmp, env, url) as p:
             yield p
@@ -228,9 +242,13 @@ def _template(database: str, env: dict[str, str]) -> _Template:
     folder = Path(tempfile.mkdtemp(prefix="chengxin-node-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     name = None
-    if database == "postgres":
+    if database in {"postgres", "partitioned"}:
         name = pg_template(f"chengxin_node_{uuid.uuid4().hex[:10]}")
         create_pg_database(name, migrated_template())
+        if database == "partitioned":
+            engine = make_engine(pg_url_of(name))
+            partition_tables(engine, 4)
+            engine.dispose()  # a template must have no connections when it is copied
     with _built(folder, env, nullcontext(pg_url_of(name) if name else None)) as p:
         return _Template(folder, name, p.tokens, p.csrf, p.cookies)
 

@@ -50,7 +50,7 @@ app = typer.Typer(
 keys_app = typer.Typer(
     help="Key file: data-key ring, blind-index key, signing key.", no_args_is_help=True
 )
-db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema migrations and layout.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
@@ -151,6 +151,24 @@ def db_current() -> None:
     rt = runtime()
     typer.echo(f"current: {migrate.current_revision(rt.engine)}")
     typer.echo(f"head:    {migrate.head_revision(rt.engine)}")
+
+
+@db_app.command("partition")
+def db_partition(
+    partitions: Annotated[
+        int, typer.Option(help="Hash partitions per table (2–1024); about one per 5–10 GB")
+    ] = 16,
+) -> None:
+    """Hash-partition records and record_versions by subject key (PostgreSQL, a new node
+    before it stores records; docs/performance.md "Scale")."""
+    from chengxin.partitioning.service import partition_tables  # noqa: PLC0415
+
+    rt = runtime()
+    report = partition_tables(rt.engine, partitions)
+    for table in report.tables:
+        typer.echo(f"{table}: {report.partitions} hash partitions by subject_id")
+    for key in report.dropped:
+        typer.echo(f"dropped foreign key {key.table}.{key.name} (points at {key.references})")
 
 
 @app.command()

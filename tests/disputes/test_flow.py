@@ -17,6 +17,9 @@ from chengxin.records.models import ChangeEvent, RecordShare
 from chengxin.records.service import history
 from tests.platform import ALICE, Platform, platform
 
+# Also on PostgreSQL with the per-person tables hash-partitioned (`chengxin db partition`).
+pytestmark = pytest.mark.layouts
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

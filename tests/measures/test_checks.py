@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from chengxin.measures.models import Check
@@ -28,6 +29,9 @@ from tests.measures.world import (
     shipped,
 )
 from tests.platform import ALICE, Platform
+
+# Also on PostgreSQL with the per-person tables hash-partitioned (`chengxin db partition`).
+pytestmark = pytest.mark.layouts
 
 LICENSING = "administrative_licensing"
 

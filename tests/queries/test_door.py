@@ -17,6 +17,9 @@ from chengxin.requesters import service as requesters
 from tests.platform import ALICE, BOB, Platform, platform
 from tests.support import load_verifier
 
+# Also on PostgreSQL with the per-person tables hash-partitioned (`chengxin db partition`).
+pytestmark = pytest.mark.layouts
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

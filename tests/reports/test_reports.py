@@ -9,8 +9,12 @@ import io
 from typing import Any
 
 import pypdf
+import pytest
 
 from tests.platform import ALICE, Platform
+
+# Also on PostgreSQL with the per-person tables hash-partitioned (`chengxin db partition`).
+pytestmark = pytest.mark.layouts
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

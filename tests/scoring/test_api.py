@@ -21,6 +21,9 @@ from tests.platform import Platform, platform
 from tests.scoring.conftest import add_person, add_record, add_source
 from tests.support import fresh_cli_node, run
 
+# Also on PostgreSQL with the per-person tables hash-partitioned (`chengxin db partition`).
+pytestmark = pytest.mark.layouts
+
 PATH = "/api/v1/me/score"
 
 

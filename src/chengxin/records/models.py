@@ -7,7 +7,17 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, UTCDateTime, new_id, str_enum
@@ -82,6 +92,21 @@ class Record(_RecordState, Base):
     # None for this node's own records. A copy of another node's record (issue H) keeps that
     # record's id and names the node that holds the original here: only that node changes it.
     origin: Mapped[str | None] = mapped_column(String(32))
+
+
+# The expiry job's daily question: which shown records of this node ended their display
+# period? Only those are in the index, so a growing history of ended records does not slow it.
+Index(
+    "ix_records_expiry_due",
+    Record.display_latest_end,
+    Record.id,
+    postgresql_where=and_(
+        Record.status == "active", Record.publicised.is_(True), Record.origin.is_(None)
+    ),
+    sqlite_where=and_(
+        Record.status == "active", Record.publicised.is_(True), Record.origin.is_(None)
+    ),
+)
 
 
 class RecordVersion(_RecordState, Base):
