@@ -162,6 +162,7 @@ def all_models_metadata() -> MetaData:
     import chengxin.consents.models  # noqa: PLC0415
     import chengxin.disputes.models  # noqa: PLC0415
     import chengxin.exchange.models  # noqa: PLC0415
+    import chengxin.figures.models  # noqa: PLC0415
     import chengxin.identity.models  # noqa: PLC0415
     import chengxin.ledger.models  # noqa: PLC0415
     import chengxin.lists.models  # noqa: PLC0415

@@ -15,6 +15,7 @@ from chengxin.disputes.deadlines import flag_overdue
 from chengxin.errors import ChengxinError
 from chengxin.exchange.apply import run_apply
 from chengxin.exchange.jobs import run_push, run_send
+from chengxin.figures.service import refresh_figures
 from chengxin.ledger.service import sign_checkpoint
 from chengxin.lists.jobs import run_list_expiry
 from chengxin.notifications.delivery import deliver_pending
@@ -39,6 +40,14 @@ def run_notify(rt: Runtime) -> str:
     return f"sent {report.sent}, retried {report.retried}, failed {report.failed} e-mails"
 
 
+def run_figures(rt: Runtime) -> str:
+    counted = refresh_figures(rt.sessions, rt.clock())
+    if counted is None:
+        return "the public figures are less than an hour old"
+    return (f"counted {counted.persons} persons, {counted.organisations} organisations, "
+            f"{counted.records_in_force} records in force, {counted.sources} units")  # fmt: skip
+
+
 def run_checkpoint(rt: Runtime) -> str:
     with rt.sessions() as session, session.begin():
         cp = sign_checkpoint(session, rt.keys, rt.clock(), origin=rt.settings.ledger_origin)
@@ -57,6 +66,7 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
     "apply": run_apply,
     "send": run_send,
     "agencies": run_agencies,
+    "figures": run_figures,
 }
 PERIODIC = (
     "expiry",
@@ -68,6 +78,7 @@ PERIODIC = (
     "apply",  # before send: the acks it owes leave in the same round
     "send",
     "agencies",
+    "figures",  # last: the counts include what the jobs before it changed
 )  # notify and checkpoint have threads of their own
 
 
