@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.common import machine
+from bench.common import machine, p50_p99
 from bench.ingest import pg_database
 from bench.report import people_csv
 from bench.score import NOW, fill
@@ -201,10 +200,9 @@ def _measure(numbers: list[str], token: str, clients: int, seconds: float) -> No
     for t in threads:
         t.join()
     took = time.perf_counter() - started
-    times.sort()
-    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    p50, p99 = p50_p99(times)
     print(f"checks over HTTP, 1 worker, {clients} client(s), {took:.0f} s: "  # noqa: T201
-          f"{len(times) / took:,.0f} checks/s, p50 {statistics.median(times):.1f} ms, "
+          f"{len(times) / took:,.0f} checks/s, p50 {p50:.1f} ms, "
           f"p99 {p99:.1f} ms, errors {len(errors)}")  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,3 +33,9 @@ def rate(label: str, count: int, work: Callable[[], object]) -> float:
     per_second = count / seconds
     print(f"{label:<48} {per_second:>12,.0f} /s   ({count:,} in {seconds:.2f} s)")  # noqa: T201
     return per_second
+
+
+def p50_p99(times: list[float]) -> tuple[float, float]:
+    """The median and the 99th percentile (nearest rank) of latencies."""
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]

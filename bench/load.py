@@ -21,7 +21,6 @@ import argparse
 import http.client
 import json
 import random
-import statistics
 import tempfile
 import threading
 import time
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.checks import PORT, crowd, prepare, serve
-from bench.common import machine
+from bench.common import machine, p50_p99
 from bench.report import person_name
 from chengxin.collection import sources
 from chengxin.db import make_engine, session_factory
@@ -143,13 +142,13 @@ def report(tally: Tally, took: float, samples: list[tuple[float, float]]) -> Non
     total = sum(len(t) for t in tally.times.values())
     print(f"{total:,} requests in {took:.0f} s = {total / took:,.1f} requests/s")  # noqa: T201
     for kind, _ in MIX:
-        times = sorted(tally.times[kind])
+        times = tally.times[kind]
         if not times:
             continue
-        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        p50, p99 = p50_p99(times)
         errors = sum(n for (k, _), n in tally.errors.items() if k == kind)
         print(f"  {kind:<7} {len(times):>8,}  {len(times) / took:>7.1f}/s  "  # noqa: T201
-              f"p50 {statistics.median(times):>7.1f} ms  p99 {p99:>8.1f} ms  "
+              f"p50 {p50:>7.1f} ms  p99 {p99:>8.1f} ms  "
               f"errors {errors}")  # fmt: skip
     print(f"errors by kind and status: {dict(tally.errors) or 'none'}")  # noqa: T201
     print("resident memory of the server processes (MiB):")  # noqa: T201

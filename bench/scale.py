@@ -6,7 +6,11 @@ Run:
   .venv/bin/python -m bench.scale fill [--subjects 10000000] [--per-subject 10] [--partitions 32]
   .venv/bin/python -m bench.scale measure [--queries 2000] [--reports 300] [--ingest 100000]
   .venv/bin/python -m bench.scale drop
-  (all take --database NAME, default chengxin_scale, and --data FOLDER for the key file)
+  (all take --database NAME, default chengxin_scale, and --data FOLDER for the key file;
+  --partitions 0 leaves the tables whole, for comparison)
+
+The defaults make about 100,000,000 records: about 80 GB of records and their indexes alone
+(docs/performance.md, "Scale", gives the bytes per row measured and what was run here).
 
 `fill` makes the database (dropping an old one of that name), migrates and partitions it,
 writes everyone (bench/scale_fill.py) and prints sizes. `measure` then times, in this order:
@@ -22,7 +26,6 @@ import argparse
 import csv
 import datetime as dt
 import random
-import statistics
 import time
 import uuid
 from collections.abc import Callable
@@ -32,7 +35,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from bench import scale_fill
-from bench.common import machine
+from bench.common import machine, p50_p99
 from bench.report import HEADERS
 from bench.score import MIX, NOW
 from chengxin import migrate
@@ -109,7 +112,8 @@ def fill(database: str, data: Path, subjects: int, per: int, partitions: int) ->
     create_key_file(key_file, NOW)
     engine = make_engine(url)
     migrate.upgrade(engine)
-    partition_tables(engine, partitions)
+    if partitions:  # 0: whole tables, for comparison
+        partition_tables(engine, partitions)
     source, versions = _setup(url)
     began = time.perf_counter()
     scale_fill.fill(url, key_file, subjects, per, source, versions)
@@ -139,9 +143,8 @@ def _timed(label: str, count: int, work: Callable[[int], object]) -> None:
         started = time.perf_counter()
         work(n)
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-    print(f"{label:<52} p50 {statistics.median(times):6.1f} ms   "  # noqa: T201
+    p50, p99 = p50_p99(times)
+    print(f"{label:<52} p50 {p50:6.1f} ms   "  # noqa: T201
           f"p99 {p99:6.1f} ms   ({count:,})")  # fmt: skip
 
 
