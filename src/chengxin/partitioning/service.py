@@ -52,7 +52,7 @@ def partition_state(conn: Connection) -> dict[str, int]:
         SELECT c.relname, count(i.inhrelid) FROM pg_class c
         LEFT JOIN pg_inherits i ON i.inhparent = c.oid
         WHERE c.relname = ANY(:names) AND c.relnamespace = current_schema()::regnamespace
-        GROUP BY c.relname, c.relkind
+        GROUP BY c.relname
     """), {"names": list(PER_PERSON)})  # fmt: skip
     return {name: int(count) for name, count in rows}
 
