@@ -39,3 +39,14 @@ def p50_p99(times: list[float]) -> tuple[float, float]:
     """The median and the 99th percentile (nearest rank) of latencies."""
     ordered = sorted(times)
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def latencies(count: int, work: Callable[[int], object]) -> list[float]:
+    """Milliseconds of `work(0)` … `work(count - 1)`, after one untimed call to warm the caches."""
+    work(0)
+    times = []
+    for n in range(count):
+        started = time.perf_counter()
+        work(n)
+        times.append((time.perf_counter() - started) * 1000)
+    return times

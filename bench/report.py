@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pypdf
 
-from bench.common import machine, p50_p99
+from bench.common import latencies, machine, p50_p99
 from bench.ingest import pg_database
 from bench.score import NOW, fill
 from chengxin import migrate
@@ -112,12 +112,7 @@ def main() -> None:
                 id_number=number, legal_basis="《行政许可法》第三十一条", thresholds=thresholds,
             )  # fmt: skip
 
-        report(numbers[0])  # warm the caches once
-        times = []
-        for number in numbers:
-            started = time.perf_counter()
-            report(number)
-            times.append((time.perf_counter() - started) * 1000)
+        times = latencies(len(numbers), lambda n: report(numbers[n]))
         p50, p99 = p50_p99(times)
         print(f"JSON report through the one door, {len(times)} people: "  # noqa: T201
               f"p50 {p50:.1f} ms, p99 {p99:.1f} ms")  # fmt: skip

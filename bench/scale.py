@@ -35,7 +35,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from bench import scale_fill
-from bench.common import machine, p50_p99
+from bench.common import latencies, machine, p50_p99
 from bench.report import HEADERS
 from bench.score import MIX, NOW
 from chengxin import migrate
@@ -137,13 +137,7 @@ def _print_sizes(engine: object) -> None:
 
 
 def _timed(label: str, count: int, work: Callable[[int], object]) -> None:
-    work(0)  # warm the caches once
-    times = []
-    for n in range(count):
-        started = time.perf_counter()
-        work(n)
-        times.append((time.perf_counter() - started) * 1000)
-    p50, p99 = p50_p99(times)
+    p50, p99 = p50_p99(latencies(count, work))
     print(f"{label:<52} p50 {p50:6.1f} ms   "  # noqa: T201
           f"p99 {p99:6.1f} ms   ({count:,})")  # fmt: skip
 
