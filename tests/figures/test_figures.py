@@ -1,6 +1,6 @@
 """Issue 10 (scale): the landing page's counts come from the `figures` job, which counts at most
-once an hour, so that a visitor never waits for a count of the records table (37 s at 65,000,000
-records); a node that has never counted counts at the first visit."""
+once an hour, so that a visitor never waits for a count of the records table (20–37 s at
+65,000,000 records); a node that has never counted counts at the first visit."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """The landing page's counts — people, organisations, records in force, data-providing units.
 
-Counting the records in force reads the whole records table: 37 s at 65,000,000 records
-(docs/performance.md, "Scale"). So the figures are counted by the `figures` job, at most once
-an hour, and stored; the page reads the stored row. Only a node that has never counted (a new
-one, before its first job run) counts while the visitor waits, which is instant on a new node."""
+Counting the records in force reads the whole records table: 20 s (cached) to 37 s (from disk)
+at 65,000,000 records (docs/performance.md, "Scale"). So the figures are counted by the
+`figures` job, at most once an hour, and stored; the page reads the stored row. Only a node that
+has never counted (a new one, before its first job run) counts while the visitor waits, which is
+instant on a new node."""
 
 from __future__ import annotations
 
