@@ -36,6 +36,7 @@ from sqlalchemy import create_engine, text
 
 from bench import scale_fill
 from bench.common import latencies, machine, p50_p99
+from bench.ingest import ingest_penalties
 from bench.report import HEADERS
 from bench.score import MIX, NOW
 from chengxin import migrate
@@ -44,9 +45,7 @@ from chengxin.access.principal import Principal
 from chengxin.app import create_app
 from chengxin.catalog.loader import load_catalog
 from chengxin.catalog.vocab import SourceKind
-from chengxin.collection import service as collection
 from chengxin.collection import sources
-from chengxin.collection.readers import Limits
 from chengxin.db import make_engine, session_factory
 from chengxin.figures.service import refresh_figures
 from chengxin.keys import create_key_file, load_key_file
@@ -191,13 +190,7 @@ def measure(database: str, data: Path, queries: int, reports: int, ingest: int) 
                                thresholds=thresholds, id_number=people[n]))  # fmt: skip
     path = data / "penalties.csv"
     _penalties(path, ingest, crowd)
-    began = time.perf_counter()
-    receipt = collection.ingest_file(
-        sessions, keys, catalog, lambda: NOW, path=path, source_code="TAX-SCALE",
-        item_code="PENALTY-TAX", actor="bench",
-        limits=Limits(max_bytes=path.stat().st_size + 1, max_rows=ingest + 1),
-    )  # fmt: skip
-    seconds = time.perf_counter() - began
+    receipt, seconds = ingest_penalties(sessions, keys, catalog, path, "TAX-SCALE", ingest)
     print(f"ingestion, one file of {ingest:,} rows (half of them new people): "  # noqa: T201
           f"{ingest / seconds:,.0f} rows/s "
           f"({seconds:.1f} s, {receipt.accepted:,} accepted)")  # fmt: skip

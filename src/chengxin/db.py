@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, Enum, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -177,3 +178,11 @@ def all_models_metadata() -> MetaData:
     import chengxin.typicalcases.models  # noqa: F401, PLC0415
 
     return Base.metadata
+
+
+def conflict_insert(session: Session, model: Any) -> postgresql.Insert | sqlite.Insert:
+    """An `INSERT` into `model` in the session's dialect, which can say `ON CONFLICT` (both
+    dialects can; SQLAlchemy's generic insert cannot)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)

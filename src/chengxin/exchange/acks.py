@@ -19,10 +19,9 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from chengxin.db import conflict_insert
 from chengxin.exchange.messages import Ack, AckOutcome, AckRefusal, Message
 from chengxin.exchange.models import AckDue, OutboxItem, OutboxPackage, PeerNode
 from chengxin.exchange.outbox import CHANGE
@@ -49,10 +48,10 @@ def queue_ack(
         "messages_sha256": messages_sha256, "outcome": outcome.value,
         "refused": refusals_json(refused), "created_at": now,
     }  # fmt: skip
-    postgres = session.connection().dialect.name == "postgresql"
-    insert = pg_insert(AckDue) if postgres else sqlite_insert(AckDue)
     session.execute(
-        insert.values(row).on_conflict_do_nothing(index_elements=["peer_id", "sequence"])
+        conflict_insert(session, AckDue)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["peer_id", "sequence"])
     )
 
 

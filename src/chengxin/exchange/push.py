@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from chengxin.collection.models import Source
+from chengxin.db import conflict_insert
 from chengxin.exchange.models import NationalPush
 from chengxin.exchange.node_rules import NATIONAL_NODE_CODE
 from chengxin.exchange.push_rules import PushCriteria, RecordView, criterion_met
@@ -132,9 +131,11 @@ def _insert_new(
     """Insert rows, skipping those a unique key already holds; the ids of the rows written."""
     if not rows:
         return []
-    postgres = session.connection().dialect.name == "postgresql"
-    insert = pg_insert(model) if postgres else sqlite_insert(model)
-    statement = insert.values(rows).on_conflict_do_nothing(index_elements=list(unique))
+    statement = (
+        conflict_insert(session, model)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=list(unique))
+    )
     return list(session.scalars(statement.returning(returned)))
 
 

@@ -9,15 +9,13 @@ instant on a new node."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.collection.models import Source
+from chengxin.db import conflict_insert
 from chengxin.figures.models import NodeFigure
 from chengxin.identity.models import Subject, SubjectKind
 from chengxin.records.models import Record, RecordStatus
@@ -46,14 +44,10 @@ def _count(session: Session, now: dt.datetime) -> Figures:
                    records or 0, units or 0, now)  # fmt: skip
 
 
-def _insert(session: Session) -> Callable[..., Any]:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def _store(session: Session, figures: Figures) -> None:
     rows = [{"name": n, "value": getattr(figures, n), "counted_at": figures.counted_at}
             for n in NAMES]  # fmt: skip
-    statement = _insert(session)(NodeFigure)
+    statement = conflict_insert(session, NodeFigure)
     session.execute(statement.on_conflict_do_update(
         index_elements=["name"],
         set_={"value": statement.excluded.value, "counted_at": statement.excluded.counted_at},

@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, case, delete, func, literal, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.clock import china_today
+from chengxin.db import conflict_insert
 from chengxin.errors import NotFound
 from chengxin.identity.models import Person
 from chengxin.ledger.service import append_entry
@@ -93,7 +93,7 @@ def opt_in(
     if session.get(Person, subject_id) is None:
         raise NotFound("no person has this subject id", field="subject")
     # Two opt-ins at once (a double click): the second finds the row and changes nothing.
-    statement = _insert(session)(ScoreOptIn).values(subject_id=subject_id, opted_in_at=now)
+    statement = conflict_insert(session, ScoreOptIn).values(subject_id=subject_id, opted_in_at=now)
     added = session.execute(statement.on_conflict_do_nothing().returning(ScoreOptIn.subject_id))
     if added.first() is not None:
         _ledger(session, now, subject_id, "score_opted_in", actor)
@@ -160,15 +160,10 @@ def _opted_in(session: Session, subject_ids: Iterable[uuid.UUID]) -> list[uuid.U
     return found
 
 
-def _insert(session: Session) -> Callable[..., Any]:
-    """INSERT … ON CONFLICT, in the session's dialect."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    statement = _insert(session)(Score)
+    statement = conflict_insert(session, Score)
     changed = {k: statement.excluded[k] for k in rows[0] if k != "subject_id"}
     # Parameters apart from the statement: compiled once, sent as one multi-row INSERT.
     session.execute(statement.on_conflict_do_update(index_elements=["subject_id"], set_=changed),
