@@ -62,15 +62,18 @@ def _stored(session: Session) -> Figures | None:
     return Figures(**{n: rows[n].value for n in NAMES}, counted_at=counted_at)
 
 
-def read_figures(factory: sessionmaker[Session], now: dt.datetime) -> Figures:
-    """The stored figures; on a node that has never counted, counted (and stored) now."""
+def _count_and_store(factory: sessionmaker[Session], now: dt.datetime) -> Figures:
     with factory() as session, session.begin():
-        stored = _stored(session)
-        if stored is not None:
-            return stored
         figures = _count(session, now)
         _store(session, figures)
-        return figures
+    return figures
+
+
+def read_figures(factory: sessionmaker[Session], now: dt.datetime) -> Figures:
+    """The stored figures; on a node that has never counted, counted (and stored) now."""
+    with factory() as session:
+        stored = _stored(session)
+    return stored if stored is not None else _count_and_store(factory, now)
 
 
 def refresh_figures(factory: sessionmaker[Session], now: dt.datetime, *,
@@ -81,7 +84,4 @@ def refresh_figures(factory: sessionmaker[Session], now: dt.datetime, *,
         stored = _stored(session)
     if stored is not None and now - stored.counted_at < max_age:
         return None
-    with factory() as session, session.begin():
-        figures = _count(session, now)
-        _store(session, figures)
-    return figures
+    return _count_and_store(factory, now)
