@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,7 +23,8 @@ from tests.collection.conftest import PENALTY_HEADERS, penalty_row, person, writ
 from tests.conftest import fresh_pg_database
 
 BIN = shutil.which("chengxin") or str(Path(__file__).parents[2] / ".venv" / "bin" / "chengxin")
-ROWS = 10_000  # enough for the kill to land mid-transaction (the WAL passes 1 MB early)
+ROWS = 10_000  # a batch transaction of several seconds, so the kill lands well inside it
+HELD = 1.0  # seconds a transaction must have been writing before the kill
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -52,10 +54,21 @@ def counts(env: dict[str, str]) -> tuple[int, int, int]:
 
 
 def writing(env: dict[str, str]) -> bool:
-    """True once the ingest's transaction has written something that is not yet committed."""
+    """True while a transaction of the ingest's holds the write lock (SQLite) or has written
+    something not yet committed (PostgreSQL)."""
     if "CHENGXIN_DATABASE_URL" not in env:
-        wal = Path(env["CHENGXIN_DATA_DIR"]) / "chengxin.db-wal"
-        return wal.exists() and wal.stat().st_size > 1_000_000
+        # The 64 MiB page cache keeps a batch's pages until commit, so the WAL file only grows
+        # in the last tenth of a second; the write lock (BEGIN IMMEDIATE) is held throughout.
+        probe = sqlite3.connect(Path(env["CHENGXIN_DATA_DIR"]) / "chengxin.db", timeout=0)
+        probe.isolation_level = None
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:  # database is locked: a writer is inside a transaction
+            return True
+        finally:
+            probe.close()
     engine = create_engine(env["CHENGXIN_DATABASE_URL"])
     with engine.connect() as conn:
         busy = conn.scalar(text(
@@ -63,6 +76,19 @@ def writing(env: dict[str, str]) -> bool:
             "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"))  # fmt: skip
     engine.dispose()
     return bool(busy)
+
+
+def kill_mid_transaction(proc: subprocess.Popen[bytes], env: dict[str, str]) -> None:
+    """Kill `proc` once one transaction of its has been writing for HELD seconds: the batch's,
+    since the ingest's other transactions (source, catalog) last milliseconds."""
+    deadline, since = time.monotonic() + 120, None
+    while since is None or time.monotonic() - since < HELD:
+        assert proc.poll() is None, "the ingest ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        since = (since or time.monotonic()) if writing(env) else None
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
 
 
 @pytest.mark.slow
@@ -91,13 +117,7 @@ def test_r2_2_killing_the_ingest_mid_batch_leaves_nothing_and_a_rerun_completes(
     path = write_csv(tmp_path / "big.csv", PENALTY_HEADERS, rows)
     args = [BIN, "ingest", str(path), "--source", "TAX-BJ", "--item", "PENALTY-TAX"]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not writing(env):
-        assert proc.poll() is None, "the ingest ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    assert proc.wait() == -signal.SIGKILL
+    kill_mid_transaction(proc, env)
     assert counts(env) == (0, 0, 0)  # nothing half-written
     done = cli(env, "ingest", str(path), "--source", "TAX-BJ", "--item", "PENALTY-TAX", "--json")
     assert f'"accepted": {ROWS}' in done.stdout
