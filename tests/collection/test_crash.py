@@ -7,20 +7,20 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 from chengxin.collection.models import Batch
 from chengxin.identity.models import Subject
 from chengxin.records.models import Record
 from tests.collection.conftest import PENALTY_HEADERS, penalty_row, person, write_csv
 from tests.conftest import fresh_pg_database
+from tests.faults.probes import transaction_watch
 
 BIN = shutil.which("chengxin") or str(Path(__file__).parents[2] / ".venv" / "bin" / "chengxin")
 ROWS = 10_000  # a batch transaction of several seconds, so the kill lands well inside it
@@ -43,8 +43,7 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, st
 
 
 def counts(env: dict[str, str]) -> tuple[int, int, int]:
-    url = env.get("CHENGXIN_DATABASE_URL") or f"sqlite:///{env['CHENGXIN_DATA_DIR']}/chengxin.db"
-    engine = create_engine(url)
+    engine = create_engine(database_url(env))
     with engine.connect() as conn:
         found = tuple(
             conn.scalar(select(func.count()).select_from(t)) or 0 for t in (Batch, Record, Subject)
@@ -53,41 +52,22 @@ def counts(env: dict[str, str]) -> tuple[int, int, int]:
     return found  # type: ignore[return-value]
 
 
-def writing(env: dict[str, str]) -> bool:
-    """True while a transaction of the ingest's holds the write lock (SQLite) or has written
-    something not yet committed (PostgreSQL)."""
-    if "CHENGXIN_DATABASE_URL" not in env:
-        # The 64 MiB page cache keeps a batch's pages until commit, so the WAL file only grows
-        # in the last tenth of a second; the write lock (BEGIN IMMEDIATE) is held throughout.
-        probe = sqlite3.connect(Path(env["CHENGXIN_DATA_DIR"]) / "chengxin.db", timeout=0)
-        probe.isolation_level = None
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-            probe.execute("ROLLBACK")
-            return False
-        except sqlite3.OperationalError:  # database is locked: a writer is inside a transaction
-            return True
-        finally:
-            probe.close()
-    engine = create_engine(env["CHENGXIN_DATABASE_URL"])
-    with engine.connect() as conn:
-        busy = conn.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"))  # fmt: skip
-    engine.dispose()
-    return bool(busy)
+def database_url(env: dict[str, str]) -> str:
+    return env.get("CHENGXIN_DATABASE_URL") or f"sqlite:///{env['CHENGXIN_DATA_DIR']}/chengxin.db"
 
 
 def kill_mid_transaction(proc: subprocess.Popen[bytes], env: dict[str, str]) -> None:
-    """Kill `proc` once one transaction of its has been writing for HELD seconds: the batch's,
-    since the ingest's other transactions (source, catalog) last milliseconds."""
+    """Kill `proc` once a transaction of its has been writing for HELD seconds: the batch's,
+    since the ingest's other transactions (source, catalog) last milliseconds. (On SQLite the
+    WAL file is no sign: the 64 MiB page cache keeps a batch's pages until its commit.)"""
     deadline, since = time.monotonic() + 120, None
-    while since is None or time.monotonic() - since < HELD:
-        assert proc.poll() is None, "the ingest ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        since = (since or time.monotonic()) if writing(env) else None
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
+    with transaction_watch(database_url(env)) as writing:
+        while since is None or time.monotonic() - since < HELD:
+            assert proc.poll() is None, "the ingest ended before it could be interrupted"
+            assert time.monotonic() < deadline
+            since = (since or time.monotonic()) if writing() else None
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL
 
 
