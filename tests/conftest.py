@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin import migrate
@@ -74,6 +76,43 @@ def drop_pg_database(name: str) -> None:
     admin.dispose()
 
 
+_OURS = re.compile(r"chengxin_(?:test|migrated|node)_(\d+)_[0-9a-f]{8}")
+
+
+def pg_database_name(kind: str) -> str:
+    """A new name for a test database of `kind`; it holds the creating process's id, so that a
+    later run can tell a database left by a killed run from one a running process still uses."""
+    return f"chengxin_{kind}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Drop the test databases of processes that are gone (a run killed before its end)."""
+    if hasattr(session.config, "workerinput"):  # the controlling process does it, once
+        return
+    admin = _admin()
+    try:
+        with admin.connect() as conn:
+            names = list(conn.scalars(text("SELECT datname FROM pg_database")))
+    except OperationalError:  # no PostgreSQL here: nothing of ours to drop
+        return
+    finally:
+        admin.dispose()
+    for name in names:
+        found = _OURS.fullmatch(name)
+        if found and not _alive(int(found.group(1))):
+            drop_pg_database(name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def pg_template(name: str) -> str:
     """Keep database `name` until this process's tests end (see pytest_sessionfinish)."""
     _pg_templates.append(name)
@@ -85,7 +124,7 @@ def migrated_template() -> str:
     for name in _pg_templates:
         if name.startswith("chengxin_migrated_"):
             return name
-    name = pg_template(f"chengxin_migrated_{uuid.uuid4().hex[:10]}")
+    name = pg_template(pg_database_name("migrated"))
     engine = make_engine(create_pg_database(name))
     migrate.upgrade(engine)
     engine.dispose()  # a template must have no connections when it is copied
@@ -101,7 +140,7 @@ def pytest_sessionfinish() -> None:
 def fresh_pg_database(template: str | None = None) -> Iterator[str]:
     """A new, migrated PostgreSQL database on the local server (a copy of `template`, by default
     of this process's migrated empty database); dropped afterwards."""
-    name = f"chengxin_test_{uuid.uuid4().hex[:10]}"
+    name = pg_database_name("test")
     url = create_pg_database(name, template or migrated_template())
     try:
         yield url

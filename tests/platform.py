@@ -8,7 +8,6 @@ import atexit
 import datetime as dt
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from tests.conftest import (
     create_pg_database,
     fresh_pg_database,
     migrated_template,
+    pg_database_name,
     pg_template,
     pg_url_of,
 )
@@ -243,7 +243,7 @@ def _template(database: str, env: dict[str, str]) -> _Template:
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     name = None
     if database in {"postgres", "partitioned"}:
-        name = pg_template(f"chengxin_node_{uuid.uuid4().hex[:10]}")
+        name = pg_template(pg_database_name("node"))
         create_pg_database(name, migrated_template())
         if database == "partitioned":
             engine = make_engine(pg_url_of(name))

@@ -12,7 +12,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.conftest import create_pg_database, drop_pg_database, fresh_pg_database
+from tests.conftest import (
+    create_pg_database,
+    drop_pg_database,
+    fresh_pg_database,
+    pg_database_name,
+)
 from tests.support import fresh_cli_node, run
 
 pytestmark = pytest.mark.postgres
@@ -132,7 +137,7 @@ def test_sqlite_and_an_unmigrated_database_are_refused(
     fresh_cli_node(tmp_path, monkeypatch, capsys)
     assert run(capsys, "db", "partition") == (
         2, "", "error: database_url: partitioning needs PostgreSQL; SQLite keeps one table\n")  # fmt: skip
-    name = f"chengxin_test_{uuid.uuid4().hex[:10]}"
+    name = pg_database_name("test")
     url = create_pg_database(name)
     try:
         monkeypatch.setenv("CHENGXIN_DATABASE_URL", url)
