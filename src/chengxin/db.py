@@ -93,11 +93,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_READS = "chengxin_reads"  # execution option of the engine behind read_session_factory
+
+
 def _sqlite_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock at the start, so two writers queue (busy_timeout)
     # instead of the later one failing with "database is locked" when it first writes after
-    # reading an older snapshot. Readers are not blocked in WAL mode.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # reading an older snapshot. A read session begins deferred: in WAL mode it reads its
+    # snapshot beside a writer, instead of queueing behind a long ingestion batch.
+    reads = connection.get_execution_options().get(_READS, False)
+    connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -143,7 +148,18 @@ def database_trouble(exc: BaseException) -> DatabaseTrouble | None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for units of work that write (`with sessions() as s, s.begin(): ...`)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read: they never wait for a writer's lock on SQLite, and PostgreSQL
+    runs them READ ONLY, so a write slipped into one fails loudly instead of being lost when
+    the session closes without a commit."""
+    options: dict[str, Any] = {_READS: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from chengxin.catalog.loader import load_catalog
 from chengxin.catalog.schema import Catalog
 from chengxin.catalog.yamlsource import CatalogError
 from chengxin.clock import Clock, system_clock
-from chengxin.db import make_engine, session_factory
+from chengxin.db import make_engine, read_session_factory, session_factory
 from chengxin.disputes.config import DisputeContext, shipped_rules
 from chengxin.errors import ConfigError
 from chengxin.keys import KeyRing, load_key_file
@@ -86,6 +86,10 @@ class Runtime:
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
+
+    @cached_property
+    def reads(self) -> sessionmaker[Session]:
+        return read_session_factory(self.engine)
 
     @cached_property
     def keys(self) -> KeyRing:

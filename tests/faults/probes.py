@@ -26,7 +26,7 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 
 def reader(url: str) -> Engine:
     """An engine for looking: no pool, and on SQLite plain deferred reads (the node's engine
-    begins every transaction with BEGIN IMMEDIATE, which would queue behind the writers)."""
+    begins its writing transactions with BEGIN IMMEDIATE, which would queue behind the others)."""
     return create_engine(url, poolclass=NullPool)
 
 
@@ -38,9 +38,9 @@ def sqlite_path(url: str) -> Path:
 
 @contextmanager
 def transaction_watch(url: str) -> Iterator[Callable[[], bool]]:
-    """A probe: True while another process is inside a transaction of the database. SQLite:
-    the write lock is taken (every transaction of the node begins IMMEDIATE), seen by failing
-    to take it without waiting. PostgreSQL: a backend holds a transaction id, i.e. it has
+    """A probe: True while another process is inside a writing transaction of the database.
+    SQLite: the write lock is taken (the node's writing transactions begin IMMEDIATE), seen by
+    failing to take it without waiting. PostgreSQL: a backend holds a transaction id, i.e. it has
     written or locked rows and not committed yet."""
     if make_url(url).get_backend_name() == "sqlite":
         probe = sqlite3.connect(sqlite_path(url), timeout=0, isolation_level=None)

@@ -74,7 +74,7 @@ def add(
 def list_accounts(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every account with its role and state (no personal data)."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         rows = [
             {"username": a.username, "role": str(a.role), "created_at": a.created_at,
              "disabled": a.disabled_at is not None}

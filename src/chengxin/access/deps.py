@@ -113,11 +113,11 @@ def resolve_principal(
         return node_principal(code)
     token = _token(request)
     if token:
-        with runtime.sessions() as session:  # one session: the key and its owner
+        with runtime.reads() as session:  # one session: the key and its owner
             return _key_principal(session, key_of(session, token))
     cookie = request.cookies.get(session_cookie_name(runtime.settings.cookie_secure))
     if cookie and request.url.path not in FRESH_SESSION_PATHS:
-        with runtime.sessions() as session:
+        with runtime.reads() as session:
             principal = accounts.session_principal(
                 session, runtime.clock(), cookie, request.headers.get("x-csrf-token") or form_csrf,
                 unsafe=request.method not in SAFE_METHODS,
@@ -171,7 +171,7 @@ class Require:
 
 def _refuse_blacklisted(runtime: Runtime, principal: Principal) -> None:
     """A blacklisted requester (违规经营黑名单) is refused everything; every try is registered."""
-    with runtime.sessions() as session:  # a plain read: no write lock for every request
+    with runtime.reads() as session:  # a plain read: no write lock for every request
         listed = session.scalar(
             select(Requester.blacklisted_at).where(Requester.id == principal.requester_id)
         )

@@ -129,7 +129,7 @@ def list_(as_json: JsonFlag = False) -> None:
     """The agencies on file and their agreements (ended ones marked)."""
     rt = runtime()
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             agencies = [{"code": a.code, "name": a.name, "public_key": a.public_key,
                          "added_at": a.added_at} for a in list_agencies(session)]  # fmt: skip
             agreements = [asdict(v) for v in list_agreements(session)]
@@ -156,7 +156,7 @@ def export(
     rt = runtime()
     try:
         if agency is not None:
-            with rt.sessions() as session:
+            with rt.reads() as session:
                 get_agency(session, agency)  # an unknown code is refused, naming it
         done = run_exports(rt, agency=agency)
     except ChengxinError as exc:

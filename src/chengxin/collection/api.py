@@ -58,7 +58,7 @@ def post_batch(
             raise TooLarge(
                 f"is larger than {limits.max_bytes} bytes", field="file", rule="max-bytes"
             )
-        with rt.sessions() as session:
+        with rt.reads() as session:
             code = session.get_one(Source, source_id).code
         return service.ingest_file(
             rt.sessions, rt.keys, rt.catalog, rt.clock, path=path, source_code=code,
@@ -88,7 +88,7 @@ def post_record(request: Request, source_id: CurrentSource, record: RecordIn) ->
     responses=problem_responses(404),
 )
 def get_batch(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -> Receipt:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         return service.batch_receipt(session, batch_id, source_id)
 
 
@@ -99,7 +99,7 @@ def get_batch(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -
     responses={200: {"content": {"text/csv": {}}}, **problem_responses(404)},
 )
 def get_batch_errors(request: Request, source_id: CurrentSource, batch_id: uuid.UUID) -> Response:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         service.batch_receipt(session, batch_id, source_id)
         body = service.errors_csv(service.batch_errors(session, batch_id))
     return Response(

@@ -49,7 +49,7 @@ def add(
 def list_(as_json: JsonFlag = False) -> None:
     """List sources with their granted items and active keys."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         rows = [
             {
                 "code": s.code, "name": s.name, "region": s.region_code, "kind": s.kind.value,
@@ -203,7 +203,7 @@ def ingest(
 def show(batch_id: uuid.UUID, as_json: JsonFlag = False) -> None:
     """A batch's receipt."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         receipt = service.batch_receipt(session, batch_id, None)
     _print_receipt(receipt, as_json)
 
@@ -212,7 +212,7 @@ def show(batch_id: uuid.UUID, as_json: JsonFlag = False) -> None:
 def errors(batch_id: uuid.UUID) -> None:
     """The refused rows of a batch as CSV: row, field, rule, message."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         service.batch_receipt(session, batch_id, None)
         typer.echo(
             service.errors_csv(service.batch_errors(session, batch_id)).lstrip("\ufeff"), nl=False

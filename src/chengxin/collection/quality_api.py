@@ -89,6 +89,6 @@ class QualityOut(_Out):
 )
 def get_quality(request: Request, source_id: QualitySource) -> QualityOut:
     runtime: Runtime = request.app.state.runtime
-    with runtime.sessions() as session:
+    with runtime.reads() as session:
         report = quality_report(session, runtime.catalog, runtime.clock(), source_id)
     return QualityOut.model_validate(report)

@@ -90,7 +90,7 @@ def report(
     from decision to arrival, corrections, and whether it is overdue against its update
     frequency."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         source_id = None if source is None else source_by_code(session, source).id
         found = quality_report(session, rt.catalog, rt.clock(), source_id)
     if as_json:

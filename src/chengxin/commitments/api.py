@@ -117,7 +117,7 @@ def department_list(
     offset: Offset = 0,
 ) -> list[CommitmentOut]:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = find_commitments(
             session, today=china_today(rt.clock()), requester_id=_department(principal),
             state=state, only_overdue=overdue, limit=limit, offset=offset,
@@ -135,7 +135,7 @@ def department_one(
     request: Request, principal: Department, commitment_id: uuid.UUID
 ) -> CommitmentOut:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = service.get_commitment(session, commitment_id,
                                        requester_id=_department(principal))  # fmt: skip
         return _view(rt, session, found, texts=True)
@@ -202,7 +202,7 @@ def staff_list(
     offset: Offset = 0,
 ) -> list[CommitmentOut]:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = find_commitments(session, today=china_today(rt.clock()), state=state,
                                  only_overdue=overdue, limit=limit, offset=offset)  # fmt: skip
         return [_view(rt, session, c, texts=False) for c in found]
@@ -213,7 +213,7 @@ def staff_list(
             summary="One commitment (no texts, no identities)")  # fmt: skip
 def staff_one(request: Request, _staff: Staff, commitment_id: uuid.UUID) -> CommitmentOut:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = service.get_commitment(session, commitment_id)
         return _view(rt, session, found, texts=False)
 
@@ -225,7 +225,7 @@ def staff_one(request: Request, _staff: Staff, commitment_id: uuid.UUID) -> Comm
 def mine(request: Request, principal: Person) -> list[CommitmentOut]:
     rt = runtime_of(request)
     subject_id = own_subject(principal, "commitments")
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = find_commitments(session, today=china_today(rt.clock()), subject_id=subject_id,
                                  limit=MAX_PAGE)  # fmt: skip
         return [_view(rt, session, c, texts=True) for c in found]

@@ -43,7 +43,7 @@ def list_commitments(
     ctx = CommitmentContext(rt.keys, rt.catalog, rt.settings.region_code)
     today = china_today(rt.clock())
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             found = find_commitments(session, today=today, state=state, only_overdue=overdue,
                                      limit=limit)  # fmt: skip
             views = [commitment_view(session, ctx, c, today, texts=False) for c in found]
@@ -69,7 +69,7 @@ def show(
     rt = runtime()
     ctx = CommitmentContext(rt.keys, rt.catalog, rt.settings.region_code)
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             view = commitment_view(session, ctx, get_commitment(session, wanted),
                                    china_today(rt.clock()), texts=False)  # fmt: skip
     finally:

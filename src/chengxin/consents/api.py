@@ -146,7 +146,7 @@ def post_consent(request: Request, principal: Citizen, body: ConsentIn) -> Conse
 @router.get("/me/consents", response_model=list[ConsentOut], summary="My consents, newest first")
 def get_my_consents(request: Request, principal: Citizen) -> list[ConsentOut]:
     subject_id = own_subject(principal, "consents")
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         consents = service.consents_of(session, subject_id)
         requesters = service.requesters_by_id(session, consents)
         return [_own(session, c, requesters[c.requester_id]) for c in consents]
@@ -186,7 +186,7 @@ def get_consents(
     requester: Annotated[str | None, Query(max_length=32, description="Requester code")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[ConsentStaffOut]:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         consents = service.consents_for(session, requester_code=requester, limit=limit)
         requesters = service.requesters_by_id(session, consents)
         return [

@@ -116,7 +116,7 @@ def list_(
 ) -> None:
     """Consents, newest first (subject ids only, no names or ID numbers)."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         consents = service.consents_for(session, requester_code=requester)
         requesters = service.requesters_by_id(session, consents)
         rows = [_row(c, requesters[c.requester_id]) for c in consents]
@@ -134,7 +134,7 @@ def verify(consent_id: str) -> None:
     """Check every signed version of a consent; exit 1 and list the problems if one fails."""
     cid = _consent_id(consent_id)
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         problems = service.verify_consent(session, rt.keys, cid)
         versions = len(service.versions_of(session, cid))
     if problems:

@@ -98,7 +98,7 @@ def post_repair(  # noqa: PLR0917  (form fields are parameters)
 def my_cases(request: Request, principal: Person) -> list[CaseOut]:
     rt = runtime_of(request)
     today = china_today(rt.clock())
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = cases_of(session, _person(principal))
         return [case_view(session, rt.keys, case, today) for case in found]
 

@@ -28,7 +28,7 @@ def queue(
 ) -> None:
     """Open cases with their next deadline; overdue ones first. No personal data is printed."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         rows: list[dict[str, Any]] = [
             {"kind": str(r.kind), "id": str(r.id), "state": r.state, "step": r.deadline_step,
              "deadline": r.deadline, "provisional": r.deadline_provisional,

@@ -74,7 +74,7 @@ def queue(
 ) -> list[CaseOut]:
     rt = runtime_of(request)
     today = china_today(rt.clock())
-    with rt.sessions() as session:
+    with rt.reads() as session:
         rows = case_queue(session, today, kind=kind, limit=limit)
         return [_view(rt, session, find_case(session, r.kind, r.id)) for r in rows]
 
@@ -83,7 +83,7 @@ def queue(
 def source_queue(request: Request, principal: Source) -> list[CaseOut]:
     rt = runtime_of(request)
     today = china_today(rt.clock())
-    with rt.sessions() as session:
+    with rt.reads() as session:
         rows = case_queue(session, today, source_id=source_of(principal))
         return [_view(rt, session, find_case(session, r.kind, r.id)) for r in rows]
 

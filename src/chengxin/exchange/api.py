@@ -92,7 +92,7 @@ def _verified(rt: Runtime, *, sender: str, sequence: int, body: bytes) -> Packag
     """The package unpacked and checked whole — the sender's signature with its registered key,
     this node as receiver, every message against its schema — before anything is stored; its
     header's sequence must be the one the signed request named."""
-    with rt.sessions() as session:
+    with rt.reads() as session:
         peer = get_peer(session, sender)
     limits = Limits(max_compressed_bytes=rt.settings.max_package_bytes)
     package = unpack(body, sender=sender, sender_key=base64.b64decode(peer.public_key),

@@ -43,7 +43,7 @@ def push_queue(
     (ids, item, criterion, time queued; no names or ID numbers)."""
     rt = runtime()
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             summary = queue_summary(session, limit=limit)
     finally:
         rt.close()
@@ -100,7 +100,7 @@ def send(
 def _known_peers(rt: Runtime, codes: list[str] | None) -> None:
     """Refuse an unknown peer code, naming it, before any work is done."""
     if codes:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             for code in codes:
                 get_peer(session, code)
 
@@ -131,7 +131,7 @@ def overdue(
     awaiting ack, refused there), no names or ID numbers."""
     rt = runtime()
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             count, rows = overdue_events(session, china_today(rt.clock()), limit=limit)
     finally:
         rt.close()
@@ -217,7 +217,7 @@ def add(
 def list_(as_json: JsonFlag = False) -> None:
     """The peer nodes on file, disabled ones marked."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         rows = [_peer_row(p) for p in list_peers(session)]
     if as_json:
         emit_json(rows)
@@ -242,7 +242,7 @@ def hello(code: str, as_json: JsonFlag = False) -> None:
     """Check the connection to a peer: a signed request to its /api/v1/exchange/hello, and its
     signed answer (both keys, both codes and both clocks are tested)."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         peer = get_peer(session, code)
     with NodeClient.of(rt) as client:
         answer = client.send(peer, "GET", HELLO_PATH)

@@ -72,7 +72,7 @@ def ask_national(
 ) -> CrossAnswer:
     if runtime.settings.node_role == NodeRole.NATIONAL:
         return CrossAnswer(LOCAL)
-    with runtime.sessions() as session:
+    with runtime.reads() as session:
         peer = national_peer(session)
         if peer is not None:
             session.expunge(peer)

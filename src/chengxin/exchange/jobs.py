@@ -104,7 +104,7 @@ def send_round(
 ) -> list[Delivery]:
     """Pack what is owed to each enabled peer (or to `peers`), then deliver its packages."""
     now = rt.clock()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         codes = [p.code for p in list_peers(session) if p.disabled_at is None]
     if peers is not None:
         codes = [code for code in codes if code in peers]

@@ -50,7 +50,7 @@ def deliver(
     """Send `receiver` its unsent packages in order until one fails or backs off."""
     sent: list[int] = []
     duplicates: list[int] = []
-    with runtime.sessions() as session:
+    with runtime.reads() as session:
         peer = get_peer(session, receiver)
         session.expunge(peer)
     if peer.disabled_at is not None:
@@ -58,7 +58,7 @@ def deliver(
     own = client or NodeClient.of(runtime)
     try:
         while True:
-            with runtime.sessions() as session:
+            with runtime.reads() as session:
                 package = _next_unsent(session, peer)
                 if package is None:
                     break

@@ -69,11 +69,13 @@ def _count_and_store(factory: sessionmaker[Session], now: dt.datetime) -> Figure
     return figures
 
 
-def read_figures(factory: sessionmaker[Session], now: dt.datetime) -> Figures:
+def read_figures(
+    reads: sessionmaker[Session], writes: sessionmaker[Session], now: dt.datetime
+) -> Figures:
     """The stored figures; on a node that has never counted, counted (and stored) now."""
-    with factory() as session:
+    with reads() as session:
         stored = _stored(session)
-    return stored if stored is not None else _count_and_store(factory, now)
+    return stored if stored is not None else _count_and_store(writes, now)
 
 
 def refresh_figures(factory: sessionmaker[Session], now: dt.datetime, *,

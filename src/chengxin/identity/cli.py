@@ -85,7 +85,7 @@ def reviews(
 ) -> None:
     """List identity review cases (names shown masked)."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         cases = service.list_reviews(session, rt.keys, None if show_all else ReviewState.PENDING)
     rows: list[dict[str, Any]] = [
         {

@@ -61,7 +61,7 @@ class PublicKeyOut(BaseModel):
     responses=problem_responses(404),
 )
 def get_checkpoint(request: Request, _reader: Reader) -> CheckpointOut:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         row = service.latest_checkpoint(session)
         if row is None:
             raise NotFound("no checkpoint has been signed yet", field="checkpoint")
@@ -78,7 +78,7 @@ def get_checkpoint(request: Request, _reader: Reader) -> CheckpointOut:
     responses=problem_responses(404),
 )
 def get_entry(request: Request, reader: Reader, index: Annotated[int, Path(ge=0)]) -> EntryOut:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         row, entry = service.get_entry(session, index)
     own = reader.subject_id is not None and entry.get(SUBJECT_KEY) == str(reader.subject_id)
     if not (own or reader.can(Permission.LEDGER_READ_FULL)):
@@ -93,7 +93,7 @@ def get_inclusion(
     index: Annotated[int, Query(ge=0)],
     size: Annotated[int, Query(ge=1)],
 ) -> InclusionOut:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         leaf, path = service.inclusion_proof(session, index, size)
     return InclusionOut(
         leaf_index=index, tree_size=size, leaf_hash=leaf.hex(), audit_path=[h.hex() for h in path]
@@ -109,7 +109,7 @@ def get_consistency(
     first: Annotated[int, Query(ge=1)],
     second: Annotated[int, Query(ge=1)],
 ) -> ConsistencyOut:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         proof = service.consistency_proof(session, first, second)
     return ConsistencyOut(first=first, second=second, proof=[h.hex() for h in proof])
 

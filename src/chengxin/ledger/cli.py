@@ -28,7 +28,7 @@ _HEX_HASH = re.compile(r"[0-9a-f]{64}")
 def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Tree size and the latest signed checkpoint."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         cp = service.latest_checkpoint(session)
         info = {
             "tree_size": service.size(session),

@@ -139,7 +139,7 @@ def source_listings(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[ListingOut]:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = queries.find_listings(session, state=state, source_id=source_of(principal),
                                       limit=limit)  # fmt: skip
         return [_view(rt, session, e) for e in found]
@@ -235,7 +235,7 @@ def staff_listings(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[ListingOut]:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = queries.find_listings(session, list_type=list_type, state=state, limit=limit)
         return [_view(rt, session, e) for e in found]
 
@@ -248,7 +248,7 @@ def staff_listings(
 )
 def staff_listing(request: Request, _staff: Reader, entry_id: uuid.UUID) -> ListingOut:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         return _view(rt, session, service.get_entry(session, entry_id))
 
 
@@ -258,7 +258,7 @@ def staff_listing(request: Request, _staff: Reader, entry_id: uuid.UUID) -> List
 @router.get("/me/listings", response_model=list[ListingOut], summary="My listings and notices")
 def my_listings(request: Request, principal: Person) -> list[ListingOut]:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = queries.listings_of(session, _subject(principal))
         return [_view(rt, session, e, person=True) for e in found]
 

@@ -47,7 +47,7 @@ def members(
     day = dt.date.fromisoformat(on) if on else china_today(rt.clock())
     shipped_types().in_force(list_type, day)  # refuses an unknown code
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             ids = [str(i) for i in list_members(session, list_type, day)]
     finally:
         rt.close()

@@ -76,7 +76,7 @@ class FiguresOut(BaseModel):
 
 
 def _stored(rt: Runtime, principal: Principal, check_id: uuid.UUID) -> CheckOut:
-    with rt.sessions() as session:
+    with rt.reads() as session:
         check = own_check(session, principal, check_id)
         results = list(session.scalars(
             select(CheckResult).where(CheckResult.check_id == check.id)
@@ -117,7 +117,7 @@ def post_check(request: Request, principal: Department, body: CheckIn) -> CheckO
 def list_checks(
     request: Request, principal: Department, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[CheckSummaryOut]:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         checks = list(session.scalars(
             select(Check).where(Check.requester_id == principal.requester_id)
             .order_by(Check.at.desc(), Check.id).limit(limit)
@@ -138,7 +138,7 @@ def my_figures(
     request: Request, principal: Department, since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> list[FiguresOut]:  # fmt: skip
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         return _figures(statistics.figures(
             session, requester_id=principal.requester_id, since=since, until=until))  # fmt: skip
 
@@ -174,6 +174,6 @@ def all_figures(
     until: dt.date | None = None, department: str | None = Query(default=None, max_length=64),
 ) -> list[FiguresOut]:  # fmt: skip
     del principal  # the permission is the whole check
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         rows = statistics.figures(session, since=since, until=until)
     return _figures([r for r in rows if department is None or r.department == department])

@@ -176,7 +176,7 @@ def statistics_(
     """Checks and feedback per measure and department: returned, applied, skipped, overridden,
     awaiting feedback (R-6.4, R-7.3)."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         rows = figures(session, since=since.date() if since else None,
                        until=until.date() if until else None)  # fmt: skip
     rows = [r for r in rows if department is None or r.department == department]

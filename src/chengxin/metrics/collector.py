@@ -109,7 +109,7 @@ class DatabaseCollector(Collector):
         started = time.perf_counter()
         now = rt.clock()
         try:
-            with rt.sessions() as session:
+            with rt.reads() as session:
                 figures = read_figures(session, now)
         except (SQLAlchemyError, ChengxinError) as exc:
             log.warning("metrics: database figures not read: %s", type(exc).__name__)

@@ -63,7 +63,7 @@ def get_notifications(
     limit: Annotated[int, Query(ge=1, le=service.MAX_INBOX)] = 50,
 ) -> list[NotificationOut]:
     subject_id = own_subject(principal, "notices")
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         notices = service.inbox(session, subject_id=subject_id, unread_only=unread, limit=limit)
         return [_out(n) for n in notices]
 
@@ -88,7 +88,7 @@ def post_read(
 
 def _contact(request: Request, subject_id: uuid.UUID) -> ContactOut:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         view = service.contact_view(session, rt.keys, subject_id=subject_id)
     if view is None:
         return ContactOut(email=None, verified=False, updated_at=None)
@@ -150,7 +150,7 @@ def get_staff_notifications(
     limit: Annotated[int, Query(ge=1, le=service.MAX_INBOX)] = 50,
 ) -> list[NotificationOut]:
     account_id = _account(principal)
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         notices = service.inbox(session, account_id=account_id, unread_only=unread, limit=limit)
         return [_out(n) for n in notices]
 

@@ -42,7 +42,7 @@ def outbox(as_json: JsonFlag = False) -> None:
     """E-mails per status and how long the oldest has waited (no addresses, no texts)."""
     rt = runtime()
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             summary = service.outbox_summary(session, rt.clock())
     finally:
         rt.close()

@@ -130,7 +130,7 @@ def get_register(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[RegisterOut]:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         rows = register.list_register(
             session, requester_code=requester, outcome=outcome, flagged=flagged, since=since,
             until=until, limit=limit, offset=offset,
@@ -146,7 +146,7 @@ def my_queries(
     out: list[MyQueryOut] = []
     if principal.subject_id is None:
         return out
-    with rt.sessions() as session:
+    with rt.reads() as session:
         checkpoint = ledger.latest_checkpoint(session)
         for row, name in register.queries_about(session, principal.subject_id):
             proof: dict[str, Any] | None = None

@@ -28,7 +28,7 @@ def list_queries(
 ) -> None:
     """Newest first. Subjects are shown by id only."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         rows: list[dict[str, Any]] = [
             {"id": str(q.id), "at": q.at, "actor": q.actor, "role": str(q.role),
              "requester": code, "subject": str(q.subject_id) if q.subject_id else None,

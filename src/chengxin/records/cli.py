@@ -39,7 +39,7 @@ def list_records(
 
     rt = runtime()
     day = on.date() if on else china_today(rt.clock())
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = records_by_occupation(session, occupation, day, item)
     rows = [
         {"record": str(r.id), "subject": str(r.subject_id), "item": r.item_code,
@@ -64,7 +64,7 @@ def history(
     from chengxin.records.service import history as versions_of  # noqa: PLC0415
 
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         versions = versions_of(session, record)
     rows = [
         {"version": v.version, "change": v.change.value, "status": v.status.value,

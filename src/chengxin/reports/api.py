@@ -96,7 +96,7 @@ def post_report(
     responses=problem_responses(404),
 )
 def verify_code(request: Request, _who: Verifier, code: str) -> VerificationOut:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         found = service.check_code(session, code[:40])
     return VerificationOut(**found.__dict__)
 
@@ -109,6 +109,6 @@ def verify_body(
     request: Request, _who: Verifier, report: Annotated[dict[str, Any], Body()]
 ) -> VerificationOut:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = service.verify_report(session, rt.keys, report)
     return VerificationOut(**found.__dict__)

@@ -107,7 +107,7 @@ def _detail(session: Session, r: Requester) -> RequesterDetailOut:
 
 @router.get("/requesters", response_model=list[RequesterOut], summary="All requesters")
 def list_requesters(request: Request, _principal: Reader) -> list[RequesterOut]:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         return [_out(r) for r in service.list_requesters(session)]
 
 
@@ -118,7 +118,7 @@ def list_requesters(request: Request, _principal: Reader) -> list[RequesterOut]:
     responses=problem_responses(described={404: "No requester has this code"}),
 )
 def get_requester(request: Request, _principal: Reader, code: Code) -> RequesterDetailOut:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         return _detail(session, service.get_requester(session, code))
 
 

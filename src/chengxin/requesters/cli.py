@@ -91,7 +91,7 @@ def add(
 def list_(as_json: JsonFlag = False) -> None:
     """List requesters, blacklisted ones marked."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         rows = [_row(session, r) for r in service.list_requesters(session)]
     if as_json:
         emit_json(rows)
@@ -105,7 +105,7 @@ def list_(as_json: JsonFlag = False) -> None:
 def show(code: str, as_json: JsonFlag = False) -> None:
     """One requester with its violations, blacklist history, keys and staff."""
     rt = runtime()
-    with rt.sessions() as session:
+    with rt.reads() as session:
         requester = service.get_requester(session, code)
         info = _row(session, requester)
         info["violations"] = [

@@ -161,7 +161,7 @@ def get_what_if(
     now = rt.clock()
     model = service.model_for(rt, now)
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             what = service.what_if(
                 session, model, now, subject_id=_subject(principal), record_id=repair
             )

@@ -76,7 +76,7 @@ def explain(
     rt = runtime()
     now = rt.clock()
     model = service.model_for(rt, now)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         info = breakdown_dict(service.explain(session, model, now, subject))
     if as_json:
         emit_json(info)

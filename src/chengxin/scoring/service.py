@@ -212,8 +212,9 @@ def stored_score(session: Session, subject_id: uuid.UUID) -> Score | None:
 def explain(
     session: Session, model: ScoreModel, now: dt.datetime, subject_id: uuid.UUID
 ) -> Breakdown:
-    """The score as of now, line by line; NotOptedIn when the person has not opted in."""
-    if not _opted_in(session, [subject_id]):
+    """The score as of now, line by line; NotOptedIn when the person has not opted in. Reads
+    only (no lock): the answer is as of the snapshot it read."""
+    if not is_opted_in(session, subject_id):
         raise NotOptedIn
     return score(model, facts_of(session, model, [subject_id])[subject_id], china_today(now))
 
@@ -244,8 +245,9 @@ def what_if(
     subject_id: uuid.UUID,
     record_id: uuid.UUID,
 ) -> WhatIf:
-    """The score now and were `record_id` repaired today; NotOptedIn when not opted in."""
-    if not _opted_in(session, [subject_id]):
+    """The score now and were `record_id` repaired today; NotOptedIn when not opted in. Reads
+    only, as `explain`."""
+    if not is_opted_in(session, subject_id):
         raise NotOptedIn
     records = facts_of(session, model, [subject_id])[subject_id]
     return what_if_repaired(model, records, record_id, china_today(now))
@@ -380,7 +382,7 @@ def run_score_job(rt: Runtime) -> str:
     version (decay moves with the date), else the incremental one."""
     now = rt.clock()
     model = model_for(rt, now)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         last_full = session.scalar(
             select(ScoreRun).where(ScoreRun.kind == RunKind.FULL)
             .order_by(ScoreRun.started_at.desc()).limit(1)

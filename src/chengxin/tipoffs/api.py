@@ -127,7 +127,7 @@ def follow(
     tracking: Annotated[str, Path(max_length=MAX_TRACKING_INPUT)],
 ) -> TrackOut:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         return track_view(session, service.find_by_tracking(session, rt.keys, tracking))
 
 
@@ -146,7 +146,7 @@ def staff_queue(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[TipoffRow]:
-    with runtime_of(request).sessions() as session:
+    with runtime_of(request).reads() as session:
         return queue(session, state=state, category=category, region_code=region_code,
                      limit=limit, offset=offset)  # fmt: skip
 
@@ -156,7 +156,7 @@ def staff_queue(
             summary="One tip-off with its texts, evidence and steps")  # fmt: skip
 def staff_one(request: Request, _staff: Reader, tipoff_id: uuid.UUID) -> TipoffOut:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         return staff_view(session, rt.keys, service.get_tipoff(session, tipoff_id))
 
 
@@ -166,7 +166,7 @@ def staff_file(
     request: Request, _staff: Reader, tipoff_id: uuid.UUID, file_id: uuid.UUID
 ) -> Response:
     rt = runtime_of(request)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found, data = evidence_file(session, rt.keys, tipoff_id=tipoff_id, file_id=file_id)
     return Response(data, media_type=found.media_type, headers={
         "Content-Disposition": f'attachment; filename="evidence-{found.id}"',

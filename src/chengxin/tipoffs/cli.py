@@ -43,7 +43,7 @@ def list_tipoffs(
     """Tip-offs oldest first; without --state the open ones (received, accepted, referred)."""
     rt = runtime()
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             rows = queue(session, state=state, category=category, region_code=region, limit=limit)
     finally:
         rt.close()
@@ -66,7 +66,7 @@ def show(
         raise InvalidInput("is not a UUID", field="id", rule="uuid") from None
     rt = runtime()
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             tipoff = get_tipoff(session, wanted)
             evidence = evidence_of(session, tipoff.id)
             row = row_view(session, tipoff, len(evidence))

@@ -42,7 +42,7 @@ def _case_page(
     page: PageRequest, case_id: uuid.UUID, staff: Principal, status: int = 200, **context: Any
 ) -> HTMLResponse:
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         shown = service.view(rt.keys, service.get_case(session, case_id))
     defaults = {"errors": {}, "months": str(DEFAULT_MONTHS), "reason": "",
                 "can_write": staff.can(Permission.CASES_MANAGE)}  # fmt: skip
@@ -55,7 +55,7 @@ def cases(
     page: GuardedPage, staff: Reader,
     state: Annotated[CaseState | None, Query(description="only cases in this state")] = None,
 ) -> HTMLResponse:  # fmt: skip
-    with page.runtime.sessions() as session:
+    with page.runtime.reads() as session:
         found = service.all_cases(session, state=state)
     return page.render(
         "cases_console.html", cases=found, state=state, kinds=KIND_LABELS, states=STATE_LABELS,

@@ -29,7 +29,7 @@ VERBS = {
 def my_cases(page: GuardedPage, principal: Person) -> HTMLResponse:
     subject_id = own_subject(principal, "typical cases about them")
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         shown = [service.view(rt.keys, c) for c in service.cases_of(session, subject_id)]
     return page.render("cases_mine.html", shown=shown, kinds=KIND_LABELS, states=STATE_LABELS)
 

@@ -24,7 +24,7 @@ def typical_cases(
     kind: Annotated[CaseKind | None, Query(description="honour or warning")] = None,
     number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
-    with page.runtime.sessions() as session:
+    with page.runtime.reads() as session:
         cases, total = service.published_cases(session, page.today, kind=kind, page=number)
     pages = max(1, -(-total // service.PAGE_SIZE))
     return page.render("cases_list.html", cases=cases, total=total, kind=kind, number=number,
@@ -34,6 +34,6 @@ def typical_cases(
 @router.get("/public/cases/{case_id}", response_class=HTMLResponse)
 def typical_case(page: Page, case_id: uuid.UUID) -> HTMLResponse:
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         shown = service.view(rt.keys, service.published_case(session, page.today, case_id))
     return page.render("cases_case.html", shown=shown, kinds=KIND_LABELS)

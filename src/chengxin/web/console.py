@@ -81,7 +81,7 @@ def console(
     if errors:
         return page.render("console.html", status=422, figures=None, **form)
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         dash = dashboard(session, rt.catalog, scope)
     gettext = translations(page.lang).gettext
     names = _names(page)

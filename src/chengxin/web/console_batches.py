@@ -45,7 +45,7 @@ def batches(
     source: Annotated[str, Query(max_length=32)] = "",
     number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
-    with page.runtime.sessions() as session:
+    with page.runtime.reads() as session:
         known = {s.code: s for s in list_sources(session)}
         chosen = known.get(source)
         found, total = service.recent_batches(
@@ -70,7 +70,7 @@ def batch(
     page: GuardedPage, _staff: Reader, batch_id: uuid.UUID, number: PageNumber = 1
 ) -> HTMLResponse:
     pages = Pages(number, 0, ERRORS_PER_PAGE)
-    with page.runtime.sessions() as session:
+    with page.runtime.reads() as session:
         receipt = service.batch_receipt(session, batch_id, None)
         names = {s.code: s.name for s in list_sources(session)}
         refused = [

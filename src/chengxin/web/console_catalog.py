@@ -57,7 +57,7 @@ def _key(key: ApiKey) -> Key:
 
 
 def _sources(page: PageRequest) -> list[SourceRow]:
-    with page.runtime.sessions() as session:
+    with page.runtime.reads() as session:
         return [
             SourceRow(
                 code=s.code, name=s.name, kind=str(s.kind), region_code=s.region_code,

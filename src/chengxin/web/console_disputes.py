@@ -70,7 +70,7 @@ def queue(
     if errors:
         return page.render("console_disputes.html", status=422, rows=[], pages=Pages(1, 0),
                            capped=False, **context)  # fmt: skip
-    with page.runtime.sessions() as session:
+    with page.runtime.reads() as session:
         found = case_queue(session, page.today, kind=CaseKind(kind) if kind else None,
                            state=stage or None, limit=MAX_QUEUE)  # fmt: skip
         pages = Pages(number, len(found))
@@ -89,7 +89,7 @@ def _case_page(
     **form: Any,
 ) -> HTMLResponse:
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         case = find_case(session, kind, case_id)
         view = case_view(session, rt.keys, case, page.today)
         facts = shown.case_facts(session, rt, case, page.today)
@@ -117,7 +117,7 @@ def evidence(
     page: GuardedPage, _staff: Reader, kind: CaseKind, case_id: uuid.UUID, file_id: uuid.UUID
 ) -> Response:
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found, data = case_file(session, rt.keys, kind=kind, case_id=case_id, file_id=file_id)
     return evidence_answer(data, found.media_type, found.id)
 

@@ -27,7 +27,7 @@ OVERDUE_SHOWN = 50
 @router.get("/console/exchange", response_class=HTMLResponse)
 def exchange(page: GuardedPage, _staff: Staff) -> HTMLResponse:
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         peers = peer_statuses(session, page.today)
         late, oldest = overdue(session, page.today, limit=OVERDUE_SHOWN)
     return page.render("console_exchange.html", own=own_node(rt.settings, rt.keys),

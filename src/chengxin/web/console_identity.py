@@ -80,7 +80,7 @@ def queue(
                            errors={"state": N_("Choose one of the states listed")})  # fmt: skip
     wanted = None if state == "all" else ReviewState(state)
     rt, pages = page.runtime, Pages(number, 0)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         total = service.count_reviews(session, wanted)
         found = service.list_reviews(session, rt.keys, wanted, limit=pages.per_page,
                                      offset=pages.offset)  # fmt: skip
@@ -94,7 +94,7 @@ def _case_page(
     page: PageRequest, review_id: uuid.UUID, status: int = 200, **form: Any
 ) -> HTMLResponse:
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         case = service.get_review(session, rt.keys, review_id)
     shown = {"errors": {}, "values": {"decision": "", "reason": ""}} | form
     return page.render("console_identity_case.html", status=status, case=_shown(case, page.today),

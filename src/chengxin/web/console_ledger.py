@@ -69,7 +69,7 @@ def _page(
     page: PageRequest, *, status: int = 200, verified: Verified | None = None, busy: bool = False
 ) -> HTMLResponse:
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         size = service.size(session)
         row = service.latest_checkpoint(session)
         origin = rt.settings.ledger_origin

@@ -129,7 +129,7 @@ def listings(
         errors["state"] = N_("Choose one of the states shown")
     found = []
     if not errors:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             entries = queries.find_listings(session, list_type=list_type or None,
                                             state=ListingState(state) if state else None,
                                             limit=SHOWN)  # fmt: skip
@@ -146,7 +146,7 @@ def _entry_page(
 ) -> HTMLResponse:  # fmt: skip
     rt = page.runtime
     ctx = _ctx(rt)
-    with rt.sessions() as session:
+    with rt.reads() as session:
         entry = service.get_entry(session, entry_id)
         view = listing_view(session, ctx, entry, page.today, person=False)
         early = service.type_of(ctx, entry).early_removal

@@ -142,7 +142,7 @@ def query_register(
     rows: list[Row] = []
     more = False
     if not errors:
-        with page.runtime.sessions() as session:
+        with page.runtime.reads() as session:
             found = register.list_register(
                 session, requester_code=filters.requester, outcome=filters.outcome,
                 flagged=filters.flagged,

@@ -95,7 +95,7 @@ def triage(
         return page.render("console_tipoffs.html", status=422, rows=[], pages=Pages(1, 0),
                            **context)  # fmt: skip
     pages = Pages(number, 0)
-    with page.runtime.sessions() as session:
+    with page.runtime.reads() as session:
         found = queue(
             session, state=TipoffState(state) if state else None,
             category=TipoffCategory(category) if category else None, region_code=region or None,
@@ -112,7 +112,7 @@ def _tipoff_page(
     page: PageRequest, principal: Principal, tipoff_id: uuid.UUID, status: int = 200, **form: Any
 ) -> HTMLResponse:
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         view = staff_view(session, rt.keys, service.get_tipoff(session, tipoff_id))
         sources = {s.code: s.name for s in list_sources(session)}
     steps = [{"when": beijing(s.at), "event": s.event, "actor": s.actor,
@@ -138,7 +138,7 @@ def evidence(
     page: GuardedPage, _staff: Reader, tipoff_id: uuid.UUID, file_id: uuid.UUID
 ) -> Response:
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found, data = evidence_file(session, rt.keys, tipoff_id=tipoff_id, file_id=file_id)
     return evidence_answer(data, found.media_type, found.id)
 

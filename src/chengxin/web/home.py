@@ -16,7 +16,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def home(page: Page) -> HTMLResponse:
     rt = page.runtime
-    figures = read_figures(rt.sessions, rt.clock())  # stored by the `figures` job: no big count
+    # Stored by the `figures` job (no big count here), read beside any writer.
+    figures = read_figures(rt.reads, rt.sessions, rt.clock())
     rows = [
         (N_("Node region code"), rt.settings.region_code),
         (N_("Catalog items in force"), str(len(rt.catalog.items(page.today)))),

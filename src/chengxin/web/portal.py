@@ -36,7 +36,7 @@ def my_records(
         rt.sessions, rt.keys, rt.catalog, rt.clock(), principal=principal,
         purpose="self_query", thresholds=Thresholds.of(rt.settings), channel="web",
     )  # fmt: skip
-    with rt.sessions() as session:
+    with rt.reads() as session:
         repairs = portal_reads.repairable(session, rt.disputes.rules, subject_id, page.today)
     return page.render("me.html", report=report, today=page.today, repairable=repairs,
                        done=DONE.get(done))  # fmt: skip
@@ -55,6 +55,6 @@ def my_queries(
     page: GuardedPage, principal: Annotated[Principal, allowed(Permission.OWN_QUERIES_READ)]
 ) -> HTMLResponse:
     subject_id = own_subject(principal, "queries about them")
-    with page.runtime.sessions() as session:
+    with page.runtime.reads() as session:
         looked = portal_reads.who_looked(session, subject_id)
     return page.render("me_queries.html", looked=looked)

@@ -121,7 +121,7 @@ def _mine(session: Session, subject_id: uuid.UUID, now: dt.datetime) -> list[Con
 def _page(page: PageRequest, principal: Principal, status: int = 200, **context: Any) -> Response:
     rt = page.runtime
     subject_id = own_subject(principal, "consents")
-    with rt.sessions() as session:
+    with rt.reads() as session:
         consents = _mine(session, subject_id, rt.clock())
         # The grant verb refuses government departments and blacklisted requesters as well.
         requesters = [(r.code, r.name) for r in list_requesters(session)
@@ -192,7 +192,7 @@ def grant(  # noqa: PLR0917  (form fields are parameters)
 def _one(page: PageRequest, principal: Principal, consent_id: uuid.UUID) -> ConsentRow:
     rt = page.runtime
     subject_id = own_subject(principal, "consents")
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = [c for c in _mine(session, subject_id, rt.clock()) if c.id == consent_id]
     if not found:  # another person's id is answered as unknown, as the verb does
         raise NotFound("no consent of yours has this id", field="consent_id")

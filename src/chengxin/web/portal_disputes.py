@@ -101,7 +101,7 @@ def my_cases(
 ) -> HTMLResponse:
     rt = page.runtime
     subject_id = own_subject(principal, "objections and repairs")
-    with rt.sessions() as session:
+    with rt.reads() as session:
         cases = [case_view(session, rt.keys, c, page.today) for c in cases_of(session, subject_id)]
         names = portal_reads.item_names(session, rt.catalog, [c.record_id for c in cases])
     return page.render(

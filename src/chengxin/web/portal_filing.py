@@ -86,7 +86,7 @@ def _text(typed: str) -> str:
 def _record(page: PageRequest, principal: Principal, record_id: uuid.UUID) -> MyRecord:
     rt = page.runtime
     subject_id = own_subject(principal, "records")
-    with rt.sessions() as session:
+    with rt.reads() as session:
         return portal_reads.my_record(session, rt.disputes, subject_id, record_id, page.today)
 
 

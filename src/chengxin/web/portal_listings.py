@@ -59,7 +59,7 @@ def _mine(page: PageRequest, principal: Principal) -> list[ListingOut]:
     rt = page.runtime
     subject_id = own_subject(principal, "listings")
     today = china_today(rt.clock())
-    with rt.sessions() as session:
+    with rt.reads() as session:
         return [listing_view(session, _ctx(rt), entry, today, person=True)
                 for entry in queries.listings_of(session, subject_id)]  # fmt: skip
 
@@ -76,7 +76,7 @@ def my_listings(
 def _answer_page(page: PageRequest, principal: Principal, entry_id: uuid.UUID, status: int = 200,
                  **context: Any) -> Response:  # fmt: skip
     rt = page.runtime
-    with rt.sessions() as session:  # another person's entry is answered as unknown
+    with rt.reads() as session:  # another person's entry is answered as unknown
         entry = service.get_entry(session, entry_id, subject_id=own_subject(principal, "listings"))
         listing = listing_view(session, _ctx(rt), entry, china_today(rt.clock()), person=True)
     shown = {"statement": "", "errors": {}} | context

@@ -38,7 +38,7 @@ DONE = {
 def _page(page: PageRequest, principal: Principal, status: int = 200, **context: Any) -> Response:
     rt = page.runtime
     subject_id = own_subject(principal, "notices")
-    with rt.sessions() as session:
+    with rt.reads() as session:
         notices = portal_reads.inbox(session, subject_id)
         contact = service.contact_view(session, rt.keys, subject_id=subject_id)
     shown = {"email": "", "errors": {}, "done": None} | context

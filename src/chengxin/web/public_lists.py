@@ -74,7 +74,7 @@ def _answer(
         return page.render("lists.html", status=422, errors=errors, shown=shown, found=None,
                            filters=filters, **LABELS)  # fmt: skip
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         found = published_entries(session, rt.keys, shipped_types(), page.today, filters)
     if filters.page > found.pages:
         raise NotFound(f"there are {found.pages} pages", field="page", rule="past-last-page")
@@ -111,7 +111,7 @@ def search_by_name(
 @router.get("/public/lists/{entry_id}", response_class=HTMLResponse)
 def entry_page(page: Page, entry_id: uuid.UUID) -> HTMLResponse:
     rt = page.runtime
-    with rt.sessions() as session:
+    with rt.reads() as session:
         entry = published_entry(session, rt.keys, shipped_types(), page.today, entry_id)
     if entry is None:
         raise NotFound("no published listing has this id", field="entry_id")

@@ -101,7 +101,7 @@ def track(page: Page, tracking: Annotated[str, _raw("tracking")] = "") -> HTMLRe
     check_origin(page.request)
     rt = page.runtime
     try:
-        with rt.sessions() as session:
+        with rt.reads() as session:
             view = track_view(session, service.find_by_tracking(session, rt.keys, tracking))
     except (InvalidInput, NotFound) as refused:
         shown = message("tracking", refused)

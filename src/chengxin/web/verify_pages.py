@@ -52,7 +52,7 @@ def verify_form(
 
 @router.get("/verify/{code}", response_class=HTMLResponse)
 def verify_page(_who: Verifier, page: GuardedPage, code: str) -> HTMLResponse:
-    with page.runtime.sessions() as session:
+    with page.runtime.reads() as session:
         found = service.check_code(session, code[:MAX_CODE])
     at = found.issued_at
     issued = None if at is None else (at if at.tzinfo else at.replace(tzinfo=dt.UTC))

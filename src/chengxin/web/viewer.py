@@ -46,7 +46,7 @@ def viewer_of(request: Request) -> Viewer | None:
     token = request.cookies.get(session_cookie_name(runtime.settings.cookie_secure))
     viewer = None
     if token:
-        with runtime.sessions() as session:
+        with runtime.reads() as session:
             principal = accounts.session_principal(
                 session, runtime.clock(), token, None, unsafe=False
             )
