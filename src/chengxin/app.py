@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chengxin import __version__, problems
@@ -103,6 +104,21 @@ class RequestContext:
             request_id.reset(token)
 
 
+class FollowRules:
+    """Before a request, at most every few seconds: has another process of the node reloaded
+    the catalog and measures? Then this one loads them too (`Runtime.follow_rules`), in a
+    worker thread, since it reads the database and the folders."""
+
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.runtime.follow_due():
+            await run_in_threadpool(self.runtime.follow_rules)
+        await self.app(scope, receive, send)
+
+
 class BodyLimit:
     """Refuses request bodies over the limit with 413, before they fill memory or disk: at once
     when Content-Length says so, else as soon as the streamed body passes the limit. Uploads
@@ -173,7 +189,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     # Fail at start-up, not at the first request, when keys, catalog or measures are unusable
-    # (loaded once, kept by the runtime, which the console may reload).
+    # (loaded once, kept by the runtime, which a reload replaces: FollowRules).
+    runtime.note_reloads()
     _ = (runtime.keys, runtime.catalog, runtime.measures)
     app.state.runtime = runtime
     app.state.rate_limiter = RateLimiter(runtime.settings.rate_limit_per_minute)
@@ -227,6 +244,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     )
     # Outside the body limit, so that a peer's refused request gets a signed answer too.
     app.add_middleware(SignedAnswers, runtime=runtime)
+    app.add_middleware(FollowRules, runtime=runtime)  # inside RequestContext: its errors logged
     app.add_middleware(RequestContext)
     app.add_middleware(RequestMetrics, histogram=metrics.latency)  # outermost: times it all
     return app

@@ -187,6 +187,7 @@ def all_models_metadata() -> MetaData:
     import chengxin.notifications.models  # noqa: PLC0415
     import chengxin.queries.models  # noqa: PLC0415
     import chengxin.records.models  # noqa: PLC0415
+    import chengxin.reloads.models  # noqa: PLC0415
     import chengxin.reports.models  # noqa: PLC0415
     import chengxin.requesters.models  # noqa: PLC0415
     import chengxin.scoring.models  # noqa: PLC0415

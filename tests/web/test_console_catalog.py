@@ -1,7 +1,8 @@
 """The console's catalog page (R-2.1, R-2.5, R-6.2, R-6.3, R-3.1): items in force with their
 edition, sources with their grants and keys, measures in force; "validate" lists every problem
 of the configured folders as file:line; "reload" is the operator's and changes nothing when a
-check fails — after it, the pages and the API of this process use the new catalog."""
+check fails — after it, the pages and the API use the new catalog, and the reload is recorded
+for the node's other processes to follow (tests/reloads)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from sqlalchemy import select
 
 from chengxin.access.ratelimit import RateLimiter
+from chengxin.reloads.models import RulesReload
 from tests.catalog.support import VALID_ITEM, line_no, write
 from tests.platform import Platform, platform
 from tests.web.sessions import csrf_field, page_as
@@ -119,7 +122,10 @@ def test_r2_1_reload_is_the_operators_and_only_after_the_check(node: Platform) -
     assert node.rt.disputes.catalog is node.rt.catalog  # rebuilt with the new catalog
     html = page_as(node, "/console/catalog?done=reloaded&lang=en", "the.operator").text
     assert "<code>OP-TEST-ITEM</code>" in html
-    assert "Other server processes load them at their restart" in html
+    assert "The node's other server processes load them within a few seconds" in html
+    with node.rt.reads() as session:  # recorded: the other processes follow it
+        [reload] = session.scalars(select(RulesReload)).all()
+    assert (reload.id, reload.actor) == (node.rt.rules_seen, "account:the.operator")
     items = node.call("GET", "/api/v1/catalog/items", None).json()["items"]
     assert "OP-TEST-ITEM" in {i["code"] for i in items}
     good.unlink()

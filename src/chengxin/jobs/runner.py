@@ -99,6 +99,7 @@ class JobsThread:
 
     def _run(self) -> None:
         while True:
+            self.runtime.follow_rules(force=True)  # a reload elsewhere: this round uses it
             for name in PERIODIC:
                 try:
                     log.info("job %s: %s", name, JOBS[name](self.runtime))

@@ -101,7 +101,7 @@ def validate(page: GuardedPage, staff: Staff) -> HTMLResponse:
 
 @router.post("/console/catalog/reload", response_class=HTMLResponse)
 def reload(page: GuardedPage, operator: Operator) -> Response:
-    check = page.runtime.reload_rules()
+    check = page.runtime.reload_rules(actor=operator.actor)
     if not check.ok:
         return _page(page, operator, status=409, check=check)
     return RedirectResponse("/console/catalog?done=reloaded", status_code=303)
