@@ -214,7 +214,7 @@ def _landing_page(url: str, data: Path) -> None:
                               "CHENGXIN_RUN_JOBS": "false"})  # fmt: skip
     rt = Runtime(settings)
     began = time.perf_counter()
-    refresh_figures(rt.sessions, NOW, max_age=dt.timedelta(0))
+    refresh_figures(rt.reads, rt.sessions, NOW, max_age=dt.timedelta(0))
     print(f"figures job (counts people and records in force): "  # noqa: T201
           f"{time.perf_counter() - began:.1f} s")  # fmt: skip
     with TestClient(create_app(rt, background=False)) as client:

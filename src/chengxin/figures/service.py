@@ -62,9 +62,14 @@ def _stored(session: Session) -> Figures | None:
     return Figures(**{n: rows[n].value for n in NAMES}, counted_at=counted_at)
 
 
-def _count_and_store(factory: sessionmaker[Session], now: dt.datetime) -> Figures:
-    with factory() as session, session.begin():
+def _count_and_store(
+    reads: sessionmaker[Session], writes: sessionmaker[Session], now: dt.datetime
+) -> Figures:
+    # Counted in a read session: on SQLite a write session would hold the write lock, and
+    # every writer would wait, for as long as the count takes.
+    with reads() as session:
         figures = _count(session, now)
+    with writes() as session, session.begin():
         _store(session, figures)
     return figures
 
@@ -75,15 +80,20 @@ def read_figures(
     """The stored figures; on a node that has never counted, counted (and stored) now."""
     with reads() as session:
         stored = _stored(session)
-    return stored if stored is not None else _count_and_store(writes, now)
+    return stored if stored is not None else _count_and_store(reads, writes, now)
 
 
-def refresh_figures(factory: sessionmaker[Session], now: dt.datetime, *,
-                    max_age: dt.timedelta = MAX_AGE) -> Figures | None:  # fmt: skip
+def refresh_figures(
+    reads: sessionmaker[Session],
+    writes: sessionmaker[Session],
+    now: dt.datetime,
+    *,
+    max_age: dt.timedelta = MAX_AGE,
+) -> Figures | None:
     """Count and store the figures if the stored ones are older than `max_age`; None if they
     were fresh enough. Two workers at once both count; the later write wins, both are true."""
-    with factory() as session:
+    with reads() as session:
         stored = _stored(session)
     if stored is not None and now - stored.counted_at < max_age:
         return None
-    return _count_and_store(factory, now)
+    return _count_and_store(reads, writes, now)

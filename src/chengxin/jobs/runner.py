@@ -41,7 +41,7 @@ def run_notify(rt: Runtime) -> str:
 
 
 def run_figures(rt: Runtime) -> str:
-    counted = refresh_figures(rt.sessions, rt.clock())
+    counted = refresh_figures(rt.reads, rt.sessions, rt.clock())
     if counted is None:
         return "the public figures are less than an hour old"
     return (f"counted {counted.persons} persons, {counted.organisations} organisations, "
