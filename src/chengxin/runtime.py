@@ -139,9 +139,10 @@ class Runtime:
         with what they read."""
         check = check_rules(self.settings)
         if check.ok:
-            with self.sessions() as session, session.begin():
-                generation = record_reload(session, self.clock(), actor=actor)
-            self._use(check, generation)
+            with self._following:  # a follow meanwhile would see this reload as another's
+                with self.sessions() as session, session.begin():
+                    generation = record_reload(session, self.clock(), actor=actor)
+                self._use(check, generation)
         return check
 
     def follow_rules(self, *, force: bool = False) -> bool:
