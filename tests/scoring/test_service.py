@@ -53,7 +53,9 @@ def scores(session: Session) -> dict[uuid.UUID, tuple[int, str, dict[str, object
 
 
 def score_events(session: Session, subject: uuid.UUID) -> list[str]:
-    rows = session.scalars(select(LedgerEntry).where(LedgerEntry.subject_id == subject))
+    rows = session.scalars(
+        select(LedgerEntry).where(LedgerEntry.subject_id == subject).order_by(LedgerEntry.idx)
+    )
     return [body["event"] for body in (json.loads(r.body) for r in rows)
             if body.get("purpose") == "integrity_score"]  # fmt: skip
 

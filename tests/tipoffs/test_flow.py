@@ -32,7 +32,9 @@ def step(node: Platform, tipoff_id: str, verb: str, **body: str) -> Any:
 
 def ledger(node: Platform) -> list[dict[str, Any]]:
     with node.rt.sessions() as session:
-        rows = session.scalars(select(LedgerEntry.body).where(LedgerEntry.kind == "tipoff"))
+        rows = session.scalars(
+            select(LedgerEntry.body).where(LedgerEntry.kind == "tipoff").order_by(LedgerEntry.idx)
+        )
         return [json.loads(body) for body in rows]
 
 
