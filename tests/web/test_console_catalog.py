@@ -105,6 +105,8 @@ def test_r2_1_validate_lists_every_problem_at_its_line_and_changes_nothing(node:
 def test_r2_1_reload_is_the_operators_and_only_after_the_check(node: Platform) -> None:
     before = node.rt.catalog
     assert node.rt.disputes.catalog is before
+    first = page_as(node, "/console/catalog?lang=en", "the.auditor").text
+    assert "No reload yet: every server process loaded the files at its start." in first
     good = write(_folder(node, "catalog"), "op.yaml", VALID_ITEM)
     bad = write(_folder(node, "catalog"), "zz-bad.yaml", BAD_ITEM.replace("OP-TEST", "OP-BAD"))
     for refused in ("the.reviewer", "the.auditor"):
@@ -126,6 +128,9 @@ def test_r2_1_reload_is_the_operators_and_only_after_the_check(node: Platform) -
     with node.rt.reads() as session:  # recorded: the other processes follow it
         [reload] = session.scalars(select(RulesReload)).all()
     assert (reload.id, reload.actor) == (node.rt.rules_seen, "account:the.operator")
+    seen = page_as(node, "/console/catalog", "the.auditor").text  # Chinese by default
+    assert "最近一次重新载入：第 1 次，" in seen
+    assert "（北京时间），操作人 account:the.operator。本服务进程已载入第 1 次。" in seen
     items = node.call("GET", "/api/v1/catalog/items", None).json()["items"]
     assert "OP-TEST-ITEM" in {i["code"] for i in items}
     good.unlink()

@@ -28,3 +28,8 @@ def record_reload(session: Session, now: dt.datetime, *, actor: str) -> int:
     session.add(row)
     session.flush()
     return row.id
+
+
+def latest_reload(session: Session) -> RulesReload | None:
+    """The newest reload (who, when), or None before the first."""
+    return session.scalars(select(RulesReload).order_by(RulesReload.id.desc()).limit(1)).first()

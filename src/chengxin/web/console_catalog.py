@@ -19,6 +19,7 @@ from chengxin.access.permissions import Permission
 from chengxin.access.principal import Principal
 from chengxin.collection import sources
 from chengxin.measures.types import SCENARIO_NAMES
+from chengxin.reloads.service import latest_reload
 from chengxin.runtime import RulesCheck, check_rules
 from chengxin.web.console_times import beijing
 from chengxin.web.i18n import N_
@@ -79,7 +80,11 @@ def _page(
         ("CHENGXIN_MEASURES_DIR", settings.measures_dir),
         ("CHENGXIN_SCORING_DIR", settings.scoring_dir),
     ]
+    with rt.reads() as session:
+        last = latest_reload(session)
     context: dict[str, Any] = {
+        "last_reload": last and (last.id, beijing(last.reloaded_at), last.actor),
+        "rules_seen": rt.rules_seen,
         "items": rt.catalog.items(today), "measures": rt.measures.in_force(today),
         "sources": _sources(page), "folders": folders, "check": check, "reloaded": reloaded,
         "may_reload": staff.can(Permission.CATALOG_RELOAD), "part_labels": PART_LABELS,
