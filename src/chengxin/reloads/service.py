@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengxin.errors import InvalidInput
@@ -15,7 +15,8 @@ MAX_ACTOR_CHARS = 100  # the column's width
 
 def newest_reload(session: Session) -> int:
     """The generation of the node's rules: the newest reload's id, 0 before the first."""
-    return session.scalar(select(func.max(RulesReload.id))) or 0
+    latest = latest_reload(session)
+    return 0 if latest is None else latest.id
 
 
 def record_reload(session: Session, now: dt.datetime, *, actor: str) -> int:
