@@ -5,14 +5,12 @@ again when they see it — never before, and never when their own folders fail t
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from chengxin.cli import main
 from chengxin.reloads.models import RulesReload
 from chengxin.reloads.service import newest_reload
 from chengxin.runtime import Runtime
@@ -20,7 +18,7 @@ from chengxin.settings import load_settings
 from tests.catalog.support import VALID_ITEM, write
 from tests.conftest import fresh_pg_database
 from tests.platform import KINDS
-from tests.support import run
+from tests.support import fresh_cli_node, run
 
 NEW = "OP-TEST-ITEM"
 BAD_ITEM = VALID_ITEM.replace("category: bad", "category: worst")
@@ -31,25 +29,20 @@ def env(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Iterator[dict[str, str]]:  # fmt: skip
-    """A node's settings (empty operator folders for the catalog and measures), migrated, and
-    set in the environment for the in-process `chengxin` command."""
-    for var in [v for v in os.environ if v.startswith("CHENGXIN_")]:
-        monkeypatch.delenv(var)
-    values = {"CHENGXIN_DATA_DIR": str(tmp_path / "data"), "CHENGXIN_LOG_JSON": "false",
-              "CHENGXIN_CATALOG_DIR": str(tmp_path / "catalog"),
-              "CHENGXIN_MEASURES_DIR": str(tmp_path / "measures")}  # fmt: skip
+    """A migrated CLI node with empty operator folders for the catalog and measures: its
+    settings, also set in the environment for the in-process `chengxin` command."""
+    fresh_cli_node(tmp_path, monkeypatch, capsys)
+    values = {"CHENGXIN_DATA_DIR": str(tmp_path / "data"), "CHENGXIN_LOG_JSON": "false"}
+    for name in ("catalog", "measures"):
+        (tmp_path / name).mkdir()
+        values[f"CHENGXIN_{name.upper()}_DIR"] = str(tmp_path / name)
     for var, value in values.items():
         monkeypatch.setenv(var, value)
-        Path(value).mkdir(exist_ok=True)
-    assert main(["init"]) == 0
     if request.param == "sqlite":
-        assert main(["db", "upgrade"]) == 0
-        capsys.readouterr()
         yield values
         return
     with fresh_pg_database() as url:
         monkeypatch.setenv("CHENGXIN_DATABASE_URL", url)
-        capsys.readouterr()
         yield values | {"CHENGXIN_DATABASE_URL": url}
 
 
