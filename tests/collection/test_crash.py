@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, func, select
 from chengxin.collection.models import Batch
 from chengxin.identity.models import Subject
 from chengxin.records.models import Record
+from chengxin.settings import load_settings
 from tests.collection.conftest import PENALTY_HEADERS, penalty_row, person, write_csv
 from tests.conftest import fresh_pg_database
 from tests.faults.probes import transaction_watch
@@ -53,7 +54,7 @@ def counts(env: dict[str, str]) -> tuple[int, int, int]:
 
 
 def database_url(env: dict[str, str]) -> str:
-    return env.get("CHENGXIN_DATABASE_URL") or f"sqlite:///{env['CHENGXIN_DATA_DIR']}/chengxin.db"
+    return load_settings(env).resolved_database_url  # as the `chengxin` processes see it
 
 
 def kill_mid_transaction(proc: subprocess.Popen[bytes], env: dict[str, str]) -> None:
