@@ -20,12 +20,9 @@ from pathlib import Path
 
 from bench.checks import PORT, serve
 from bench.common import machine, p50_p99
-from bench.ingest import NOW, write_file
-from chengxin import migrate
+from bench.ingest import NOW, tax_node, write_file
 from chengxin.catalog.loader import load_catalog
-from chengxin.catalog.vocab import SourceKind
-from chengxin.collection import sources
-from chengxin.db import make_engine, session_factory
+from chengxin.db import make_engine
 from chengxin.keys import create_key_file
 
 PAGES = ("/", "/public/lists", "/verify")
@@ -37,13 +34,7 @@ def node(data: Path) -> tuple[str, Path]:
     data.mkdir()
     create_key_file(key_file, NOW)
     engine = make_engine(url)
-    migrate.upgrade(engine)
-    with session_factory(engine)() as session, session.begin():
-        source = sources.add_source(
-            session, NOW, code="TAX", name="税务局", region_code="110105",
-            kind=SourceKind.GOVERNMENT_DEPARTMENT, actor="bench",
-        )  # fmt: skip
-        sources.grant_item(session, load_catalog(), NOW, source, "PENALTY-TAX", actor="bench")
+    tax_node(engine, load_catalog())
     engine.dispose()
     return url, key_file
 

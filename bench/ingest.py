@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.common import machine
@@ -77,17 +77,22 @@ def ingest_penalties(  # noqa: PLR0917  (the benchmarks' one call)
     return receipt, time.perf_counter() - started
 
 
-def ingest(url: str, path: Path, n: int) -> float:
-    engine = make_engine(url)
+def tax_node(engine: Engine, catalog: Catalog) -> None:
+    """Migrate the database and add the source TAX, allowed to send PENALTY-TAX."""
     migrate.upgrade(engine)
-    factory = session_factory(engine)
-    catalog, keys = load_catalog(), new_key_ring(NOW)
-    with factory() as session, session.begin():
+    with session_factory(engine)() as session, session.begin():
         source = sources.add_source(
             session, NOW, code="TAX", name="税务局", region_code="110105",
             kind=SourceKind.GOVERNMENT_DEPARTMENT, actor="bench",
         )  # fmt: skip
         sources.grant_item(session, catalog, NOW, source, "PENALTY-TAX", actor="bench")
+
+
+def ingest(url: str, path: Path, n: int) -> float:
+    engine = make_engine(url)
+    catalog, keys = load_catalog(), new_key_ring(NOW)
+    tax_node(engine, catalog)
+    factory = session_factory(engine)
     receipt, seconds = ingest_penalties(factory, keys, catalog, path, "TAX", n)
     if receipt.accepted != n:
         raise SystemExit(f"expected {n} accepted rows: {receipt}")
